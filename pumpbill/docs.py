@@ -1,0 +1,84 @@
+"""Rule documentation, rendered from the registry and the rule's bad/good examples.
+
+One source for ``pumpbill explain``, the book's rule catalogue and exercise feedback links:
+rule pages are never written twice.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+from .rules import REGISTRY, Rule
+
+SECTIONS = ("What it checks", "Why it matters", "Example", "Correct coding", "Source", "Confidence")
+BOOK_CATALOGUE = "book/reference/rules"
+
+
+def example_text(code: str, kind: str) -> str | None:
+    """The text of ``data/examples/<code>/<kind>.yaml`` (kind: bad or good), if present."""
+    node = resources.files("pumpbill").joinpath(f"data/examples/{code}/{kind}.yaml")
+    return node.read_text("utf-8") if node.is_file() else None
+
+
+@cache
+def example_findings(code: str, kind: str) -> tuple[str, ...]:
+    """What the checker says about the example, restricted to this rule (so the docs show real output)."""
+    from .engine import check
+    from .loader import loads_scenario
+
+    text = example_text(code, kind)
+    if text is None:
+        return ()
+    result = check(loads_scenario(text, f"{code}/{kind}.yaml"), edits=example_edits(code))
+    return tuple(f"{f.rule} {f.severity}: {f.message}" + (f" (line {f.line})" if f.line else "")
+                 for f in result.findings if f.rule == code)
+
+
+def example_edits(code: str):
+    """Official-layout NCCI files that an example ships beside it (PB108/PB210), loaded as a user would."""
+    from datetime import date
+
+    from .edits import EditData, load_mue, load_ptp
+
+    base = resources.files("pumpbill").joinpath(f"data/examples/{code}")
+    data = EditData()
+    ptp, mue = base.joinpath("ptp.txt"), base.joinpath("mue.txt")
+    with resources.as_file(base) as folder:
+        if ptp.is_file():
+            data.ptp.append(load_ptp(folder / "ptp.txt", version="example"))
+        if mue.is_file():
+            data.mue.append(load_mue(folder / "mue.txt", valid_from=date(2000, 1, 1),
+                                     valid_to=date(9999, 12, 31), version="example"))
+    return data
+
+
+def rule_markdown(rule: Rule, *, heading: str = "#") -> str:
+    """A rule's page with the fixed sections, in Markdown."""
+    out = [f"{heading} {rule.code} {rule.name}", "",
+           f"*{rule.family}* · severity **{rule.severity}** · since {rule.since} · "
+           f"confidence **{rule.confidence_level}**", "",
+           f"> {rule.message}", ""]
+    h = heading + "#"
+    out += [f"{h} What it checks", "", rule.what, "", f"{h} Why it matters", "", rule.why, ""]
+    bad = example_text(rule.code, "bad")
+    out += [f"{h} Example", ""]
+    if bad:
+        out += ["A scenario that triggers it:", "", "```yaml", bad.rstrip(), "```", ""]
+        fired = example_findings(rule.code, "bad")
+        if fired:
+            out += ["`pumpbill check` says:", "", "```text", *fired, "```", ""]
+    out += [f"{h} Correct coding", "", rule.correct, "", f"Fix: {rule.fix}", ""]
+    good = example_text(rule.code, "good")
+    if good:
+        out += ["The same case done right (this rule does not fire):", "", "```yaml", good.rstrip(), "```", ""]
+    out += [f"{h} Source", "", rule.source_title, "", f"{h} Confidence", "",
+            f"**{rule.confidence_level}**." + ("" if rule.confidence_level == "high" else
+                                               " Verify with the current CPT book and your payer before relying on it."),
+            ""]
+    return "\n".join(out)
+
+
+def rule_text(code: str) -> str:
+    """Plain text for ``pumpbill explain``."""
+    return rule_markdown(REGISTRY[code])

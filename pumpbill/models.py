@@ -1,0 +1,278 @@
+"""The scenario contract as pydantic models: what the documentation says happened, and what was billed.
+
+Field names follow ``shared/spec/SCENARIO.md`` exactly; the extra fields
+(documentation elements, history) are optional so that a minimal scenario
+stays valid. Unknown fields are rejected: a typo in an instructor's file must
+not silently change the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date as Date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from .facts import DRUG_CODES, EM_CODES, IMAGING_CODES, IMPLANT_CODES, PUMP_SERVICE_CODES, REFILL_KIT_CODE
+from .quantities import Amount, Concentration
+
+PumpType = Literal["programmable", "nonprogrammable", "portable"]
+Route = Literal["intrathecal", "epidural", "intraventricular", "intravenous", "intra_arterial"]
+Performer = Literal["physician", "qhp", "clinical_staff"]
+Change = Literal["daily_dose", "rate", "mode", "bolus", "concentration", "reservoir_volume", "alarm"]
+DrugName = Literal["baclofen", "morphine", "ziconotide", "hydromorphone", "fentanyl", "clonidine",
+                   "bupivacaine", "other"]
+Supplier = Literal["practice", "pharmacy", "facility"]
+Container = Literal["single_dose", "multi_dose"]
+Imaging = Literal["none", "ultrasound", "fluoroscopy", "ct"]
+Supervision = Literal["direct", "virtual_direct", "general", "none"]
+
+#: Every procedure/supply code pumpbill knows; anything else on a claim is bad input.
+KNOWN_CODES: frozenset[str] = frozenset(PUMP_SERVICE_CODES) | DRUG_CODES | EM_CODES | frozenset(
+    IMPLANT_CODES) | frozenset(IMAGING_CODES) | {REFILL_KIT_CODE}
+
+_POS = re.compile(r"^[0-9]{2}$")
+_ICD = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+_MOD = re.compile(r"^[0-9A-Z]{2}$")
+
+
+def _pos(v: str) -> str:
+    if not _POS.match(v):
+        raise ValueError(f"place of service must be a two-digit CMS code such as '11', got {v!r}")
+    return v
+
+
+def _icd(v: str) -> str:
+    v = v.strip().upper()
+    if not _ICD.match(v):
+        raise ValueError(f"{v!r} is not written like an ICD-10-CM code (e.g. 'Z45.1', 'G80.1')")
+    return v
+
+
+def _amount(v: str) -> str:
+    Amount.parse(v)
+    return v
+
+
+def _conc(v: str) -> str:
+    Concentration.parse(v)
+    return v
+
+
+def _code(v: str) -> str:
+    v = v.strip().upper()
+    if v not in KNOWN_CODES:
+        raise ValueError(f"unknown code {v!r}: pumpbill knows the pump-service, drug, E/M, implant, "
+                         "imaging and refill-kit codes of its reference")
+    return v
+
+
+def _modifier(v: str) -> str:
+    v = v.strip().upper()
+    if not _MOD.match(v):
+        raise ValueError(f"modifier {v!r} must be two letters or digits, e.g. '25', 'JZ'")
+    return v
+
+
+def _em_code(v: str) -> str:
+    if v not in EM_CODES:
+        raise ValueError(f"{v!r} is not one of the office E/M codes pumpbill knows ({', '.join(sorted(EM_CODES))})")
+    return v
+
+
+PosCode = Annotated[str, AfterValidator(_pos)]
+IcdCode = Annotated[str, AfterValidator(_icd)]
+AmountText = Annotated[str, AfterValidator(_amount)]
+ConcentrationText = Annotated[str, AfterValidator(_conc)]
+Code = Annotated[str, AfterValidator(_code)]
+Modifier = Annotated[str, AfterValidator(_modifier)]
+Volume = Annotated[Decimal, Field(ge=0, le=1000, description="millilitres")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True)
+
+
+class Pump(_Strict):
+    type: PumpType
+    route: Route
+    manufacturer: str | None = None
+    model: str | None = None
+    reservoir_ml: Volume | None = None
+    alarm_ml: Volume | None = Field(None, description="low-reservoir alarm volume; 2 mL if not given")
+
+
+class Services(_Strict):
+    analysis: bool = False
+    reprogramming: bool = False
+    refill: bool = False
+
+    @property
+    def any(self) -> bool:
+        return self.analysis or self.reprogramming or self.refill
+
+
+class Reprogramming(_Strict):
+    changes: list[Change] = Field(min_length=1)
+    reason: str | None = None
+    old_value: str | None = None
+    new_value: str | None = None
+
+
+class Refill(_Strict):
+    drug: DrugName
+    concentration: ConcentrationText
+    volume_added_ml: Annotated[Decimal, Field(gt=0, le=1000)]
+    supplied_by: Supplier = "practice"
+    container: Container = "single_dose"
+    discarded: AmountText | None = Field(None, description="drug discarded from the container; "
+                                         "not given = not documented")
+    residual_ml: Volume | None = Field(None, description="residual volume aspirated from the pump")
+    expected_residual_ml: Volume | None = None
+    lot: str | None = None
+    ndc: str | None = None
+    port: str | None = Field(None, description="refill port used (e.g. central reservoir port)")
+    undiluted: bool | None = Field(None, description="ziconotide: undiluted (84-day) vs diluted (40-day)")
+
+    @property
+    def concentration_q(self) -> Concentration:
+        return Concentration.parse(self.concentration)
+
+    @property
+    def discarded_q(self) -> Amount | None:
+        return Amount.parse(self.discarded) if self.discarded is not None else None
+
+
+class Prescription(_Strict):
+    """The prescription left in the pump at the end of the visit."""
+
+    daily_dose: AmountText | None = None
+    mode: str | None = None
+    bolus: str | None = None
+
+
+class Interrogation(_Strict):
+    """Findings of the electronic analysis (FACTS section 8, element 2)."""
+
+    reservoir_ml: Volume | None = None
+    alarms: str | None = None
+    battery: str | None = None
+
+
+class PreviousRefill(_Strict):
+    date: Date
+    volume_ml: Volume = Field(description="volume in the reservoir after that refill")
+    concentration: ConcentrationText | None = None
+    daily_dose: AmountText | None = None
+    undiluted: bool | None = None
+
+
+class EMVisit(_Strict):
+    performed: bool = False
+    separately_identifiable: bool = False
+    code: Annotated[str, AfterValidator(_em_code)] | None = None
+    documentation: str | None = Field(None, description="what makes it separate (its own history, "
+                                      "exam, decision-making)")
+    diagnoses: list[IcdCode] = Field(default_factory=list, description="the E/M's own problem, if any")
+
+    @model_validator(mode="after")
+    def _code_when_performed(self) -> EMVisit:
+        if self.performed and self.code is None:
+            raise ValueError("code is required when performed is true (e.g. code: '99213')")
+        return self
+
+
+class Encounter(_Strict):
+    date: Date
+    place_of_service: PosCode
+    payer: str = "medicare"
+    performed_by: Performer | None = None
+    supervising_practitioner: str | None = None
+    supervision: Supervision | None = None
+    pump: Pump | None = None
+    services: Services = Services()
+    reprogramming: Reprogramming | None = None
+    refill: Refill | None = None
+    prescription: Prescription | None = None
+    interrogation: Interrogation | None = None
+    previous_refill: PreviousRefill | None = None
+    first_refill_after_implant: bool = False
+    next_refill_date: Date | None = None
+    em_visit: EMVisit | None = None
+    imaging: Imaging = "none"
+    imaging_reason: str | None = None
+    other_procedures: list[Code] = Field(default_factory=list,
+                                         description="other procedures at the session, e.g. '62362'")
+    diagnoses: list[IcdCode] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Encounter:
+        if self.services.any and self.pump is None:
+            raise ValueError("pump is required when a pump service was performed")
+        if self.services.reprogramming and self.reprogramming is None:
+            raise ValueError("reprogramming is required when services.reprogramming is true")
+        if self.services.refill and self.refill is None:
+            raise ValueError("refill is required when services.refill is true")
+        if self.previous_refill and self.previous_refill.date >= self.date:
+            raise ValueError("previous_refill.date must be before the date of service")
+        if self.next_refill_date and self.next_refill_date <= self.date:
+            raise ValueError("next_refill_date must be after the date of service")
+        return self
+
+
+class ClaimLine(_Strict):
+    code: Code
+    modifiers: list[Modifier] = Field(default_factory=list)
+    units: Annotated[int, Field(ge=1, le=99999)] = 1
+    diagnoses: list[IcdCode] = Field(default_factory=list)
+
+
+class Claim(_Strict):
+    lines: list[ClaimLine] = Field(default_factory=list)
+
+
+class Scenario(_Strict):
+    id: str | None = None
+    title: str | None = None
+    narrative: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    encounter: Encounter
+    claim: Claim | None = None
+
+
+Severity = Literal["error", "warning", "info"]
+
+
+class Line(BaseModel):
+    """A claim line the documentation supports, with the facts that chose it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    modifiers: tuple[str, ...] = ()
+    units: int = 1
+    reasons: tuple[str, ...] = ()
+
+    def public(self) -> dict:
+        return {"code": self.code, "modifiers": sorted(self.modifiers), "units": self.units}
+
+
+class Finding(BaseModel):
+    """One rule firing: what is wrong, where, and how to fix it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    name: str
+    severity: Severity
+    message: str
+    line: int | None = None
+    fix: str = ""
+    confidence: str = "high"
+    source: str = ""
+
+    def public(self) -> dict:
+        return {"rule": self.rule, "severity": self.severity, "message": self.message, "line": self.line,
+                "name": self.name, "fix": self.fix, "confidence": self.confidence, "source": self.source}

@@ -1,0 +1,42 @@
+"""Payer profiles as data: the policy choices where payers differ (FACTS sections 5 and 6)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+
+class PayerProfile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    title: str
+    example: bool = False
+    description: str
+    #: strict: only dose, rate, mode or bolus changes are reprogramming; lenient: any documented change.
+    reprogramming_reading: Literal["strict", "lenient"] = "strict"
+    #: modifier_25: a separately identifiable E/M with 25; separate_diagnosis_required: also its own diagnosis.
+    em_same_day: Literal["modifier_25", "separate_diagnosis_required"] = "modifier_25"
+    sources: list[str] = []
+
+
+@lru_cache(maxsize=1)
+def profiles() -> dict[str, PayerProfile]:
+    out: dict[str, PayerProfile] = {}
+    for entry in sorted(resources.files(__name__).iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            profile = PayerProfile.model_validate(yaml.safe_load(entry.read_text("utf-8")))
+            out[profile.name] = profile
+    return out
+
+
+def get_profile(name: str) -> PayerProfile:
+    """The named profile; KeyError lists the known names."""
+    known = profiles()
+    if name not in known:
+        raise KeyError(f"unknown payer profile {name!r}; known: {', '.join(sorted(known))}")
+    return known[name]

@@ -1,0 +1,96 @@
+"""Amounts and concentrations as written in a note ("2000 mcg/mL", "0 mg", "400 mcg").
+
+Decimal arithmetic, so that 40 mg / 10 mg is exactly 4 units and rounding up is honest.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+Mass = Literal["mg", "mcg"]
+_TO_MCG: dict[str, Decimal] = {"mg": Decimal(1000), "mcg": Decimal(1)}
+_AMOUNT = re.compile(r"^\s*(?P<n>[0-9]+(?:\.[0-9]+)?)\s*(?P<u>mg|mcg)\s*$", re.IGNORECASE)
+_CONC = re.compile(r"^\s*(?P<n>[0-9]+(?:\.[0-9]+)?)\s*(?P<u>mg|mcg)\s*/\s*ml\s*$", re.IGNORECASE)
+_ALIASES = {"ug": "mcg", "µg": "mcg", "μg": "mcg"}
+
+
+def _unit(raw: str) -> str:
+    u = raw.lower()
+    return _ALIASES.get(u, u)
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A mass of drug."""
+
+    value: Decimal
+    unit: Mass
+
+    @classmethod
+    def parse(cls, text: str | int | float) -> Amount:
+        if isinstance(text, int | float) and not isinstance(text, bool):
+            raise ValueError("give the unit too, e.g. '0 mg' or '500 mcg'")
+        if not isinstance(text, str):
+            raise ValueError("expected text such as '4 mg' or '500 mcg'")
+        m = _AMOUNT.match(text.replace("µg", "mcg").replace("ug", "mcg"))
+        if not m:
+            raise ValueError(f"cannot read amount {text!r}; write a number and mg or mcg, e.g. '4 mg'")
+        return cls(_dec(m["n"]), _unit(m["u"]))  # type: ignore[arg-type]
+
+    def to(self, unit: Mass) -> Decimal:
+        return self.value * _TO_MCG[self.unit] / _TO_MCG[unit]
+
+    def __str__(self) -> str:
+        return f"{_fmt(self.value)} {self.unit}"
+
+
+@dataclass(frozen=True)
+class Concentration:
+    """Drug per millilitre."""
+
+    value: Decimal
+    unit: Mass  # per mL
+
+    @classmethod
+    def parse(cls, text: str | int | float) -> Concentration:
+        if not isinstance(text, str):
+            raise ValueError("give the unit too, e.g. '2000 mcg/mL' or '2 mg/mL'")
+        m = _CONC.match(text.replace("µg", "mcg").replace("ug", "mcg"))
+        if not m:
+            raise ValueError(f"cannot read concentration {text!r}; write e.g. '2000 mcg/mL' or '2 mg/mL'")
+        value = _dec(m["n"])
+        if value <= 0:
+            raise ValueError("concentration must be greater than zero")
+        return cls(value, _unit(m["u"]))  # type: ignore[arg-type]
+
+    def per_ml(self, unit: Mass) -> Decimal:
+        return self.value * _TO_MCG[self.unit] / _TO_MCG[unit]
+
+    def __str__(self) -> str:
+        return f"{_fmt(self.value)} {self.unit}/mL"
+
+
+def _dec(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits
+        raise ValueError(f"not a number: {text!r}") from exc
+
+
+def _fmt(value: Decimal) -> str:
+    """Print 40, 3.6, 0.2: no exponent, no trailing zeros."""
+    text = f"{value.normalize():f}"
+    return text
+
+
+fmt = _fmt
+
+
+def ceil_div(amount: Decimal, unit: Decimal) -> int:
+    """Billing units: amount / unit, rounded up (a partial unit is a whole unit)."""
+    q = amount / unit
+    whole = int(q)
+    return whole + (1 if q > whole else 0)

@@ -1,0 +1,171 @@
+"""PB1xx: code pairs, same-day E/M, supplies and imaging (FACTS sections 1, 2 and 5)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..facts import (
+    EM_CODES,
+    FAMILY_CODES,
+    IMAGING_CODES,
+    NCCI_BYPASS_MODIFIERS,
+    PUMP_SERVICE_CODES,
+    REFILL_CODES,
+    REFILL_KIT_CODE,
+)
+from .registry import Context, Hit, rule
+
+
+@rule("PB101", "multiple-pump-service-codes", "error",
+      message="{codes} billed for one session; only one pump-service code is reported per session ({table})",
+      fix="Keep the single code that describes all the work done ({keep})",
+      what="More than one pump-service code (62367-62370, 95990/95991, 96521/96522) on one session's claim.",
+      why="The codes are alternatives: each higher code includes the work of the lower ones (62369 includes "
+          "the analysis and reprogramming). Reporting two is unbundling.",
+      correct="Report the one code that covers everything that was done.",
+      source="cpt-family")
+def multiple_pump_service_codes(ctx: Context) -> Iterator[Hit]:
+    billed = ctx.billed(PUMP_SERVICE_CODES)
+    codes = [ln.code for _, ln in billed]
+    family = [c for c in codes if c in FAMILY_CODES]
+    refills = [c for c in codes if c in REFILL_CODES]
+    if len(codes) < 2 or (len(family) == 1 and len(refills) == 1 and len(codes) == 2):
+        return  # a single family+refill pair is PB102's finding
+    a, b = codes[0], codes[1]
+    result = ctx.edits.teaching.lookup(a, b, ctx.dos)
+    keep = ctx.selection.service.code if ctx.selection.service else "the code the note supports"
+    for i, _ in billed[1:]:
+        yield Hit(i, {"codes": " + ".join(codes), "table": result.provenance if result.answer == "applies"
+                      else "CPT instruction", "keep": keep})
+
+
+@rule("PB102", "family-with-refill-code", "error",
+      message="{family} billed with {refill}: 62367-62370 are not reported with 95990/95991 ({table})",
+      fix="Report one code: {keep}",
+      what="A 62367-62370 code and a 95990/95991 code on the same session.",
+      why="CPT instructs not to report 62367-62370 with 95990/95991. A refill with reprogramming is "
+          "62369/62370; a refill without reprogramming is 95990/95991, and its interrogation is included.",
+      correct="Refill with reprogramming: 62369/62370 alone. Refill without: 95990/95991 alone.",
+      source="cpt-family")
+def family_with_refill_code(ctx: Context) -> Iterator[Hit]:
+    fam = ctx.billed(FAMILY_CODES)
+    ref = ctx.billed(REFILL_CODES)
+    if not fam or not ref:
+        return
+    result = ctx.edits.teaching.lookup(fam[0][1].code, ref[0][1].code, ctx.dos)
+    keep = ctx.selection.service.code if ctx.selection.service else "the code the note supports"
+    for i, ln in ref:
+        yield Hit(i, {"family": fam[0][1].code, "refill": ln.code, "table": result.provenance, "keep": keep})
+
+
+@rule("PB103", "em-without-modifier-25", "error",
+      message="E/M {code} billed on the same day as a pump service without modifier 25",
+      fix="Append modifier 25 to {code} if the E/M is significant and separately identifiable; otherwise remove it",
+      what="A same-day E/M code billed with a pump-service code and no modifier 25.",
+      why="Without 25 the E/M is treated as part of the procedure and denied; with 25 it must be "
+          "supported by its own history, exam or decision-making.",
+      correct="Separately identifiable E/M: 99213-25 (for example) plus the pump service.",
+      source="em-25")
+def em_without_modifier_25(ctx: Context) -> Iterator[Hit]:
+    if not ctx.billed(PUMP_SERVICE_CODES):
+        return
+    for i, ln in ctx.billed(EM_CODES):
+        if "25" not in ln.modifiers:
+            yield Hit(i, {"code": ln.code})
+
+
+@rule("PB104", "em-not-separately-identifiable", "error",
+      message="E/M {code} billed, but the note {problem}",
+      fix="Remove {code}; the pump visit's own evaluation is part of the pump service",
+      what="An E/M billed when the note does not document a significant, separately identifiable E/M.",
+      why="The assessment that goes with a refill or reprogramming is part of the pump service. An E/M "
+          "is payable only when it addresses more than that, documented on its own.",
+      correct="Bill the pump service alone, or document the separate problem and bill the E/M with 25.",
+      source="em-25")
+def em_not_separately_identifiable(ctx: Context) -> Iterator[Hit]:
+    em = ctx.enc.em_visit
+    if not ctx.enc.services.any:
+        return
+    for i, ln in ctx.billed(EM_CODES):
+        if em is None or not em.performed:
+            yield Hit(i, {"code": ln.code, "problem": "records no E/M visit"})
+        elif not em.separately_identifiable:
+            yield Hit(i, {"code": ln.code, "problem": "says the E/M is not separately identifiable"})
+
+
+@rule("PB105", "refill-kit-billed", "error",
+      message="refill kit A4220 billed; it is bundled (status P) and never billed separately by the practice",
+      fix="Remove the A4220 line",
+      what="HCPCS A4220 (refill kit for an implantable pump) on the practitioner's claim.",
+      why="CMS lists A4220 with status P (bundled): its cost is part of the pump service's payment.",
+      correct="Bill the pump-service code and, if the practice bought it, the drug. No kit line.",
+      source="pfs-2025")
+def refill_kit_billed(ctx: Context) -> Iterator[Hit]:
+    for i, _ in ctx.billed((REFILL_KIT_CODE,)):
+        yield Hit(i, {})
+
+
+@rule("PB106", "imaging-guidance-review", "warning",
+      message="imaging guidance ({imaging}) with a pump refill: no CPT instruction either way; manual review",
+      fix="Hold for manual review against the payer's policy, with the reason imaging was needed documented",
+      what="Imaging guidance (76942, 77002, 77003, 77012) billed or documented with a pump refill.",
+      why="No CPT instruction was found that allows or forbids imaging guidance with a refill, and payers "
+          "differ. It is never auto-allowed: routine refills do not need it, and a difficult access "
+          "must be documented.",
+      correct="Bill guidance only with a documented reason and the payer's policy in hand.",
+      source="imaging")
+def imaging_guidance_review(ctx: Context) -> Iterator[Hit]:
+    billed = ctx.billed(IMAGING_CODES)
+    if billed:
+        for i, ln in billed:
+            yield Hit(i, {"imaging": ln.code})
+    elif ctx.enc.imaging != "none" and ctx.enc.services.refill:
+        yield Hit(None, {"imaging": ctx.enc.imaging + " documented"})
+
+
+@rule("PB107", "nurse-visit-em-with-refill", "warning",
+      message="99211 billed with a pump service performed by clinical staff; expect it to be disallowed",
+      fix="Remove 99211: the nurse's assessment is part of the pump service",
+      what="99211 (the nurse visit E/M) on the same day as a staff-performed pump service.",
+      why="The staff's encounter is the pump service itself. The edit pair was not verified in the NCCI "
+          "tables, so this is a risk note, not an official edit.",
+      correct="Bill the pump service alone for a nurse refill visit.",
+      source="99211")
+def nurse_visit_em_with_refill(ctx: Context) -> Iterator[Hit]:
+    if ctx.enc.performed_by != "clinical_staff" or not ctx.billed(PUMP_SERVICE_CODES):
+        return
+    for i, _ in ctx.billed(("99211",)):
+        yield Hit(i, {})
+
+
+@rule("PB108", "official-ptp-edit", "error",
+      message="{col1} and {col2} form a PTP edit in force on {dos} (modifier indicator {mi}): {provenance}",
+      fix="{fix_text}",
+      what="A pair of billed codes that an official CMS NCCI PTP file (loaded by the user) edits on "
+           "the date of service.",
+      why="Column 2 of an edited pair is denied unless the modifier indicator is 1 and an NCCI-associated "
+          "modifier (59, XE, XS, XP, XU) is supported by the documentation. pumpbill ships no official "
+          "pairs; this rule runs only on files you load.",
+      correct="Bill column 1; bill column 2 only when the indicator is 1 and the documentation supports a modifier.",
+      source="ncci-defs", confidence="high")
+def official_ptp_edit(ctx: Context) -> Iterator[Hit]:
+    if not ctx.edits.ptp:
+        return
+    for i, a in enumerate(ctx.lines, 1):
+        for j, b in enumerate(ctx.lines, 1):
+            if j <= i or a.code == b.code:
+                continue
+            result = ctx.edits.official_pair(a.code, b.code, ctx.dos)
+            if result is None or result.answer != "applies" or result.edit is None:
+                continue
+            edit = result.edit
+            col2_line = j if b.code == edit.column2 else i
+            col2 = ctx.lines[col2_line - 1]
+            if edit.modifier_indicator == "1" and set(col2.modifiers) & NCCI_BYPASS_MODIFIERS:
+                continue
+            fix_text = ("remove " + edit.column2 if edit.modifier_indicator != "1" else
+                        f"remove {edit.column2}, or append 59/X{{EPSU}} only if the documentation supports a "
+                        "distinct service")
+            yield Hit(col2_line, {"col1": edit.column1, "col2": edit.column2, "dos": ctx.dos.isoformat(),
+                                  "mi": edit.modifier_indicator, "provenance": result.provenance,
+                                  "fix_text": fix_text})

@@ -1,0 +1,78 @@
+"""PB6xx: refill intervals against the pump, the dose and the drug's limits (FACTS section 7)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..facts import SHORT_INTERVAL_RATIO
+from ..intervals import plan_for, since_previous
+from ..quantities import fmt
+from .registry import Context, Hit, rule
+
+SRC = "labelling"
+
+
+def _days(d) -> str:
+    return fmt(d.quantize(1) if d == d.to_integral() else round(d, 1))
+
+
+@rule("PB601", "refill-interval-short", "warning",
+      message="refill {actual} days after the previous one, but the reservoir would last {alarm} days to the "
+              "alarm; under half the computed interval",
+      fix="Document why the early refill was needed (dose increase, concentration change, alarm, malfunction)",
+      what="A refill much sooner than the previous fill and dose allowed (under half the computed days to "
+           "the low-reservoir alarm; the half is pumpbill's review threshold, not a payer rule).",
+      why="Payers watch how often refills are billed. An early refill is fine with a reason; without one "
+          "it looks like scheduling by routine rather than need.",
+      correct="Schedule from the computed alarm date, or document the clinical reason for an early refill.",
+      source=SRC)
+def refill_interval_short(ctx: Context) -> Iterator[Hit]:
+    iv = since_previous(ctx.enc)
+    if iv and iv.alarm_days and iv.actual_days < iv.alarm_days * SHORT_INTERVAL_RATIO:
+        yield Hit(None, {"actual": iv.actual_days, "alarm": _days(iv.alarm_days)})
+
+
+@rule("PB602", "refill-interval-beyond-alarm", "warning",
+      message="refill {actual} days after the previous one; the low-reservoir alarm was due after {alarm} days",
+      fix="Review the scheduling: refill before the alarm date; document any alarm and the patient's status",
+      what="A refill later than the computed low-reservoir alarm date.",
+      why="Past the alarm the pump may run dry: baclofen withdrawal is dangerous. Auditors and risk "
+          "managers read a late refill as a safety lapse.",
+      correct="Set the next refill date before the alarm date computed from volume, dose and concentration.",
+      source=SRC)
+def refill_interval_beyond_alarm(ctx: Context) -> Iterator[Hit]:
+    iv = since_previous(ctx.enc)
+    if iv and iv.alarm_days is not None and iv.actual_days > iv.alarm_days:
+        yield Hit(None, {"actual": iv.actual_days, "alarm": _days(iv.alarm_days)})
+
+
+@rule("PB603", "refill-interval-beyond-drug-limit", "warning",
+      message="refill {actual} days after the previous one, beyond the drug's limit of {limit} days ({label})",
+      fix="Refill within the labelled interval and document the reason for any delay",
+      what="An interval longer than the drug's labelled limit (ziconotide: first refill within 14 days; "
+           "then every 40 days diluted, 84 days undiluted).",
+      why="Past the labelled stability limit the drug may no longer be reliable, whatever the reservoir "
+          "volume. (A baclofen limit, often quoted as 180 days, was not verified and is not checked.)",
+      correct="Plan the refill by the earlier of the alarm date and the drug's limit.",
+      source="prialt")
+def refill_interval_beyond_drug_limit(ctx: Context) -> Iterator[Hit]:
+    iv = since_previous(ctx.enc)
+    if iv and iv.limit and iv.actual_days > iv.limit[0]:
+        yield Hit(None, {"actual": iv.actual_days, "limit": iv.limit[0], "label": iv.limit[1]})
+
+
+@rule("PB604", "next-refill-after-alarm", "warning",
+      message="next refill {next} is after {what} ({latest})",
+      fix="Set the next refill on or before {latest}",
+      what="A next refill date later than the computed alarm date, or than the drug's limit, for this refill.",
+      why="The plan in the note is what the patient follows: a date past the alarm leaves the pump to alarm "
+          "or run dry.",
+      correct="Next refill = the earlier of the alarm date and the drug's limit, with a margin.",
+      source=SRC)
+def next_refill_after_alarm(ctx: Context) -> Iterator[Hit]:
+    nxt = ctx.enc.next_refill_date
+    p = plan_for(ctx.enc)
+    if nxt is None or p is None or nxt <= p.latest_refill:
+        return
+    what = "the computed alarm date" if p.latest_refill == p.alarm_date else f"the drug's limit ({p.limit[1]})"
+    yield Hit(None, {"next": nxt.isoformat(), "what": what, "latest": p.latest_refill.isoformat()})

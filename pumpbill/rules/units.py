@@ -1,0 +1,190 @@
+"""PB2xx: units on the service and the drug lines (FACTS sections 2, 3 and 5)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..facts import DRUG_CODES, DRUGS, J1170_DELETED_ON, PUMP_SERVICE_CODES
+from ..quantities import ceil_div
+from .registry import Context, Hit, rule
+
+
+@rule("PB201", "pump-service-units-above-one", "error",
+      message="{code} billed with {units} units; a pump service is one unit per session",
+      fix="Bill {code} x 1",
+      what="A pump-service code with more than one unit.",
+      why="Each code describes the whole session's service, whatever the volume or the number of "
+          "parameters changed. Extra units are denied and invite review.",
+      correct="One unit per session; the drug's units go on the J-code line.",
+      source="cpt-family")
+def pump_service_units(ctx: Context) -> Iterator[Hit]:
+    for i, ln in ctx.billed(PUMP_SERVICE_CODES):
+        if ln.units > 1:
+            yield Hit(i, {"code": ln.code, "units": ln.units})
+
+
+def _drug_lines(ctx: Context):
+    """Billed non-JW lines of the documented drug's code, with the documented amount."""
+    du = ctx.drug
+    if du is None:
+        return None, []
+    return du, [(i, ln) for i, ln in ctx.billed((du.drug.hcpcs,)) if "JW" not in ln.modifiers]
+
+
+@rule("PB202", "drug-units-mismatch", "error",
+      message="{code} billed with {units} units; the note supports {expected} ({explain})",
+      fix="Bill {code} x {expected}",
+      what="The units on the drug line do not match the amount placed into the pump.",
+      why="Units are the amount instilled divided by the HCPCS billing unit, rounded up. Wrong units are "
+          "the commonest drug-line denial and overpayments are recouped.",
+      correct="Example: 20 mL of baclofen 2000 mcg/mL = 40 mg; J0475 is per 10 mg, so J0475 x 4.",
+      source="hcpcs")
+def drug_units_mismatch(ctx: Context) -> Iterator[Hit]:
+    du, lines = _drug_lines(ctx)
+    for i, ln in lines:
+        if ln.units != du.units:
+            yield Hit(i, {"code": ln.code, "units": ln.units, "expected": du.units, "explain": du.explain()})
+
+
+@rule("PB203", "drug-billed-in-mg", "error",
+      message="{code} billed with {units} units, the drug amount in mg; the billing unit is {unit}, so {expected}",
+      fix="Divide the amount by the billing unit: {code} x {expected}",
+      what="Drug units billed as milligrams (or micrograms) instead of HCPCS billing units.",
+      why="The HCPCS unit is a fixed amount (J0475 is 10 mg of baclofen). Billing 40 units for 40 mg "
+          "claims ten times the drug.",
+      correct="Units = amount placed in the pump / billing unit, rounded up.",
+      source="hcpcs", supersedes=("PB202",))
+def drug_billed_in_mg(ctx: Context) -> Iterator[Hit]:
+    du, lines = _drug_lines(ctx)
+    for i, ln in lines:
+        in_mg = ceil_div(du.amount if du.drug.unit_measure == "mg" else du.amount / 1000, 1)
+        in_mcg = ceil_div(du.amount if du.drug.unit_measure == "mcg" else du.amount * 1000, 1)
+        if ln.units != du.units and ln.units in (in_mg, in_mcg):
+            yield Hit(i, {"code": ln.code, "units": ln.units, "unit": du.drug.unit_label, "expected": du.units})
+
+
+@rule("PB204", "residual-drug-billed", "error",
+      message="{code} units ({units}) include the residual drug aspirated from the pump; bill only what was "
+              "placed in the pump ({expected})",
+      fix="Bill {code} x {expected}; document the residual volume, do not bill it",
+      what="Drug units computed on the residual aspirated from the pump plus the new drug.",
+      why="The residual was billed at the previous refill. It is removed and wasted for safety; its volume "
+          "is documented (a discrepancy can signal a pocket fill or a malfunction) but not billed again.",
+      correct="Units come from the volume instilled only.",
+      source="hcpcs", supersedes=("PB202",))
+def residual_drug_billed(ctx: Context) -> Iterator[Hit]:
+    du, lines = _drug_lines(ctx)
+    refill = ctx.enc.refill
+    if refill is None or not refill.residual_ml:
+        return
+    with_residual = ceil_div((refill.volume_added_ml + refill.residual_ml)
+                             * refill.concentration_q.per_ml(du.drug.unit_measure), du.drug.unit_amount)
+    for i, ln in lines:
+        if ln.units != du.units and ln.units == with_residual:
+            yield Hit(i, {"code": ln.code, "units": ln.units, "expected": du.units})
+
+
+@rule("PB205", "wrong-drug-code", "error",
+      message="{code} billed, but the drug placed in the pump is {drug} ({expected})",
+      fix="Bill {expected} for {drug}",
+      what="A drug J-code that does not match the drug documented for the refill.",
+      why="Each drug has its own HCPCS code and billing unit; the wrong code misstates both.",
+      correct="baclofen J0475 (10 mg), morphine PF J2274 (10 mg), ziconotide J2278 (1 mcg), hydromorphone "
+              "J1171 (0.1 mg), fentanyl J3010 (0.1 mg), clonidine J0735 (1 mg), bupivacaine J0665 (0.5 mg).",
+      source="hcpcs")
+def wrong_drug_code(ctx: Context) -> Iterator[Hit]:
+    refill = ctx.enc.refill
+    if refill is None or refill.drug not in DRUGS:
+        return
+    expected = DRUGS[refill.drug].hcpcs
+    for i, ln in ctx.billed(DRUG_CODES - {expected, "J0476", "J1170"}):
+        yield Hit(i, {"code": ln.code, "drug": refill.drug, "expected": expected})
+
+
+@rule("PB206", "deleted-code-j1170", "error",
+      message="J1170 billed for a date of service in {year}; J1170 was deleted for 2025: use J1171 (per 0.1 mg)",
+      fix="Bill J1171 with units per 0.1 mg",
+      what="HCPCS J1170 (hydromorphone) on a claim dated 2025-01-01 or later.",
+      why="J1170 was deleted for 2025 and replaced by J1171 with a different billing unit (0.1 mg): the "
+          "line is rejected as an invalid code, and the units must be recomputed.",
+      correct="Hydromorphone from 2025: J1171, units = mg placed in the pump / 0.1, rounded up.",
+      source="hcpcs")
+def deleted_code_j1170(ctx: Context) -> Iterator[Hit]:
+    if ctx.dos >= J1170_DELETED_ON:
+        for i, _ in ctx.billed(("J1170",)):
+            yield Hit(i, {"year": ctx.dos.year})
+
+
+@rule("PB207", "drug-line-missing", "warning",
+      message="the practice bought {drug}, but no {code} line is on the claim; report the drug with its refill",
+      fix="Add {code} x {units} to the same claim as the refill",
+      what="A practice-supplied (buy-and-bill) drug with no drug line on the refill's claim.",
+      why="The drug is paid separately only if billed, and billing guidance (CMS article A55239, as "
+          "summarised by a university billing office) reports the refill and its drug on the same claim.",
+      correct="One claim: the pump service, the drug line(s), and the E/M if any.",
+      source="a55239")
+def drug_line_missing(ctx: Context) -> Iterator[Hit]:
+    if not ctx.has_claim or not ctx.selection.drug_lines:
+        return
+    main = ctx.selection.drug_lines[0]
+    if not ctx.billed((main.code,)):
+        yield Hit(None, {"drug": ctx.enc.refill.drug if ctx.enc.refill else "the drug", "code": main.code,
+                         "units": main.units})
+
+
+@rule("PB208", "drug-not-purchased-billed", "error",
+      message="{code} billed, but the drug was {supplied}; the practice bills only drugs it bought",
+      fix="Remove the {code} line",
+      what="A drug line on the practitioner's claim for a drug the practice did not buy (pharmacy- or "
+           "facility-supplied) or when no refill is documented.",
+      why="Whoever buys the drug bills it. Billing a pharmacy-supplied drug double-bills it.",
+      correct="Pharmacy- or facility-supplied: document the drug, lot and volume; bill only the service.",
+      source="hcpcs")
+def drug_not_purchased_billed(ctx: Context) -> Iterator[Hit]:
+    refill = ctx.enc.refill
+    if refill is not None and refill.supplied_by == "practice" and ctx.enc.services.refill:
+        return
+    supplied = f"supplied by the {refill.supplied_by}" if refill is not None else "not documented as refilled"
+    for i, ln in ctx.billed(DRUG_CODES):
+        yield Hit(i, {"code": ln.code, "supplied": supplied})
+
+
+@rule("PB209", "trial-code-for-refill", "error",
+      message="J0476 (intrathecal baclofen trial, per 50 mcg) billed for a pump refill; use J0475 (per 10 mg)",
+      fix="Bill J0475 x {units}",
+      what="J0476, the screening-bolus (trial) baclofen code, on a pump-refill claim.",
+      why="J0476 is for the intrathecal trial dose before implant, in 50 mcg units. Pump refills use J0475 "
+          "in 10 mg units; the wrong code misstates the amount by orders of magnitude.",
+      correct="Baclofen pump refill: J0475, units = mg placed in the pump / 10, rounded up.",
+      source="hcpcs")
+def trial_code_for_refill(ctx: Context) -> Iterator[Hit]:
+    if not ctx.enc.services.refill:
+        return
+    du = ctx.drug
+    units = du.units if du and du.drug.hcpcs == "J0475" else "(mg / 10, rounded up)"
+    for i, _ in ctx.billed(("J0476",)):
+        yield Hit(i, {"units": units})
+
+
+@rule("PB210", "official-mue-exceeded", "error",
+      message="{code} billed {units} units on {dos}; the MUE is {mue} (adjudication indicator {mai}): {provenance}",
+      fix="Bill no more than {mue} units of {code}, or document and appeal where the indicator allows",
+      what="Units of a code on one date of service above the MUE of an official CMS file loaded by the user.",
+      why="Units above the MUE are denied (indicator 1: per line; 2: per date, absolute policy; 3: per date, "
+          "clinical, appealable). pumpbill ships no MUE values; this rule runs only on files you load.",
+      correct="Keep units within the MUE, or document the clinical reason where the indicator is 3.",
+      source="ncci-defs", confidence="high")
+def official_mue_exceeded(ctx: Context) -> Iterator[Hit]:
+    if not ctx.edits.mue:
+        return
+    totals: dict[str, tuple[int, int]] = {}
+    for i, ln in enumerate(ctx.lines, 1):
+        n, _first = totals.get(ln.code, (0, i))
+        totals[ln.code] = (n + ln.units, _first)
+    for code, (units, first) in totals.items():
+        result = ctx.edits.official_mue(code, ctx.dos)
+        if result is not None and result.mue is not None and units > result.mue:
+            yield Hit(first, {"code": code, "units": units, "dos": ctx.dos.isoformat(), "mue": result.mue,
+                              "mai": result.mue_indicator, "provenance": result.provenance})
+
+

@@ -1,0 +1,211 @@
+"""Code selection: from what the note documents to the lines the practitioner bills.
+
+Pure functions over an Encounter (FACTS sections 1-5). Every line carries the
+documented facts that chose it, so a learner sees *why*, not only *what*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from . import facts
+from .models import Encounter, Line
+from .payers import PayerProfile
+from .quantities import Amount, ceil_div, fmt
+
+SPINAL = frozenset({"intrathecal", "epidural"})
+BRAIN = frozenset({"intraventricular"})
+SYSTEMIC = frozenset({"intravenous", "intra_arterial"})
+
+
+def is_physician(enc: Encounter) -> bool:
+    return enc.performed_by in ("physician", "qhp")
+
+
+def effective_reprogramming(enc: Encounter, profile: PayerProfile) -> bool:
+    """Was the pump reprogrammed, under this payer's reading of the word (FACTS section 6)?"""
+    if not enc.services.reprogramming or enc.reprogramming is None:
+        return False
+    if profile.reprogramming_reading == "lenient":
+        return True
+    return bool(set(enc.reprogramming.changes) & facts.STRICT_REPROGRAMMING_CHANGES)
+
+
+@dataclass(frozen=True)
+class DrugUnits:
+    """Billing units for the drug placed into the pump (FACTS section 3)."""
+
+    drug: facts.Drug
+    amount: Decimal  # in drug.unit_measure
+    units: int
+    discarded: Decimal | None  # documented discard, in drug.unit_measure
+    jw_units: int  # discarded billing units beyond what rounding covers
+
+    def explain(self) -> str:
+        d = self.drug
+        return (f"{fmt(self.amount)} {d.unit_measure} placed in the pump / {d.unit_label} per unit "
+                f"= {fmt(self.amount / d.unit_amount)} -> {self.units} unit{'s' if self.units != 1 else ''}")
+
+
+def drug_units(enc: Encounter) -> DrugUnits | None:
+    """Units of the drug instilled (never the residual), and the discarded units for JW."""
+    refill = enc.refill
+    if refill is None or refill.drug not in facts.DRUGS:
+        return None
+    drug = facts.DRUGS[refill.drug]
+    amount = refill.volume_added_ml * refill.concentration_q.per_ml(drug.unit_measure)
+    units = ceil_div(amount, drug.unit_amount)
+    discarded_q: Amount | None = refill.discarded_q
+    discarded = discarded_q.to(drug.unit_measure) if discarded_q else None
+    jw = 0
+    if discarded:
+        jw = ceil_div(amount + discarded, drug.unit_amount) - units
+    return DrugUnits(drug, amount, units, discarded, jw)
+
+
+@dataclass
+class Selection:
+    """What the documentation supports, plus the notes that explain the choices."""
+
+    service: Line | None = None
+    drug_lines: list[Line] = field(default_factory=list)
+    em: Line | None = None
+    notes: list[str] = field(default_factory=list)
+    hospital_bills: str | None = None  # the code the hospital bills instead, when that is the answer
+
+    @property
+    def lines(self) -> list[Line]:
+        return [x for x in [self.service, *self.drug_lines, self.em] if x is not None]
+
+
+def pump_service(enc: Encounter, profile: PayerProfile) -> tuple[str | None, list[str]]:
+    """The one pump-service code this session supports, ignoring who gets paid (FACTS section 1)."""
+    s, pump = enc.services, enc.pump
+    if pump is None or not s.any:
+        return None, ["no pump service documented"]
+    why: list[str] = []
+    reprog = effective_reprogramming(enc, profile)
+    if s.reprogramming and not reprog:
+        why.append("the only documented change is not reprogramming under the strict reading "
+                   f"({', '.join(enc.reprogramming.changes) if enc.reprogramming else 'none'})")
+    doc = is_physician(enc)
+    who = "a physician/QHP performed it" if doc else (
+        "clinical staff performed it" if enc.performed_by == "clinical_staff" else
+        "the performer is not documented, so the physician-skill code is not supported")
+    if pump.type == "portable":
+        if s.refill:
+            return facts.PORTABLE_REFILL_CODE, why + ["portable (external) pump refilled"]
+        return None, why + ["no code for analysis or programming of a portable pump"]
+    if pump.route in SYSTEMIC:
+        if s.refill:
+            return facts.SYSTEMIC_REFILL_CODE, why + [f"implanted pump for systemic ({pump.route}) delivery refilled"]
+        return None, why + ["no CPT code for electronic analysis of a systemic pump (low confidence)"]
+    refill_code = "95991" if doc else "95990"
+    if pump.route in BRAIN:
+        if s.refill:
+            return refill_code, why + ["brain (intraventricular) pump/reservoir refilled: 62367-62370 are "
+                                       "spinal only", who]
+        return None, why + ["62367-62370 are for spinal pumps only; no code for analysis of a brain pump"]
+    # spinal
+    if pump.type == "nonprogrammable":
+        if s.refill:
+            return refill_code, why + ["non-programmable (constant-flow) spinal pump refilled: nothing to "
+                                       "analyse or reprogram", who]
+        return None, why + ["a non-programmable pump cannot be analysed or reprogrammed electronically"]
+    if s.refill and reprog:
+        code = "62370" if doc else "62369"
+        return code, why + ["programmable spinal pump: analysis with reprogramming and refill", who]
+    if s.refill:
+        return refill_code, why + ["refill without reprogramming: 95990/95991 (interrogation included "
+                                   "when performed)", who]
+    if reprog:
+        return "62368", why + ["programmable spinal pump: analysis with reprogramming, no refill"]
+    if s.analysis or s.reprogramming:
+        return "62367", why + ["programmable spinal pump: electronic analysis only"]
+    return None, why  # pragma: no cover - services.any guarantees one branch above
+
+
+def select(enc: Encounter, profile: PayerProfile) -> Selection:
+    """The professional-claim lines in billing order: pump service, drug lines, E/M."""
+    sel = Selection()
+    code, why = pump_service(enc, profile)
+    facility = facts.is_facility(enc.place_of_service)
+    if code is not None:
+        if facility and code in facts.INCIDENT_TO_CODES:
+            sel.hospital_bills = code
+            sel.notes.append(f"{code} is an incident-to code (PC/TC 5): not payable to a practitioner in a "
+                             f"facility (POS {enc.place_of_service}); the hospital bills it")
+        elif facility and enc.performed_by == "clinical_staff":
+            sel.hospital_bills = code
+            sel.notes.append(f"clinical staff performed the service in a facility (POS {enc.place_of_service}): "
+                             "no incident-to there; the hospital bills it")
+        else:
+            sel.service = Line(code=code, reasons=tuple(why))
+    elif why:
+        sel.notes.extend(why)
+    refill = enc.refill
+    if enc.services.refill and refill is not None and sel.service is not None:
+        sel.drug_lines = _drug_lines(enc)
+        if refill.supplied_by != "practice":
+            sel.notes.append(f"drug supplied by the {refill.supplied_by}: the practice bills no drug line")
+        elif refill.drug == "other":
+            sel.notes.append("drug 'other': look up its HCPCS code and billing unit; pumpbill has none")
+    em = enc.em_visit
+    if em and em.performed and em.code:
+        if not em.separately_identifiable and sel.service is not None:
+            sel.notes.append("the E/M is not separately identifiable from the pump service: no E/M line")
+        elif (profile.em_same_day == "separate_diagnosis_required" and sel.service is not None
+              and not _own_diagnosis(enc)):
+            sel.notes.append(f"payer '{profile.name}' pays a same-day E/M only for a problem with its own "
+                             "diagnosis; none documented")
+        else:
+            mods = ("25",) if sel.service is not None else ()
+            reason = ("significant, separately identifiable E/M on the day of a pump service: modifier 25"
+                      if mods else "E/M with no pump service billed by the practitioner: no modifier needed")
+            sel.em = Line(code=em.code, modifiers=mods, reasons=(reason,))
+    return sel
+
+
+def _own_diagnosis(enc: Encounter) -> bool:
+    em = enc.em_visit
+    pump_dx = set(enc.diagnoses)
+    return bool(em and any(d not in pump_dx for d in em.diagnoses))
+
+
+def _drug_lines(enc: Encounter) -> list[Line]:
+    refill = enc.refill
+    assert refill is not None
+    if refill.supplied_by != "practice":
+        return []
+    if refill.drug == "hydromorphone" and enc.date < facts.J1171_FIRST_DOS:
+        return []  # J1170's unit is not in the reference: no recommendation, a note instead
+    du = drug_units(enc)
+    if du is None:
+        return []
+    why = [f"{du.drug.name} bought by the practice (buy and bill): {du.drug.hcpcs}, {du.explain()}"]
+    if refill.container == "multi_dose":
+        return [Line(code=du.drug.hcpcs, units=du.units, reasons=tuple(why + ["multi-dose container: no JZ/JW"]))]
+    if du.jw_units > 0:
+        return [
+            Line(code=du.drug.hcpcs, units=du.units, reasons=tuple(why)),
+            Line(code=du.drug.hcpcs, modifiers=("JW",), units=du.jw_units,
+                 reasons=(f"{fmt(du.discarded or Decimal(0))} {du.drug.unit_measure} discarded from a single-dose "
+                          f"container: {du.jw_units} more unit(s) on a separate JW line",)),
+        ]
+    note = ("single-dose container, nothing discarded: JZ" if not du.discarded else
+            "single-dose container; the discard is covered by rounding up: JZ, no JW line")
+    return [Line(code=du.drug.hcpcs, modifiers=("JZ",), units=du.units, reasons=tuple(why + [note]))]
+
+
+def recommended_diagnoses(enc: Encounter) -> list[str]:
+    """Diagnosis order for the pump service: complication first, else Z45.1 first (FACTS section 4)."""
+    dx = [d for d in enc.diagnoses if d not in facts.WRONG_DEVICE_DX]
+    complications = [d for d in dx if d.startswith(facts.COMPLICATION_PREFIXES)]
+    if complications:
+        rest = [d for d in dx if d not in complications and d not in (facts.ROUTINE_PUMP_DX,)]
+        return complications + rest
+    if not enc.services.any or enc.pump is None or enc.pump.type == "portable":
+        return dx
+    rest = [d for d in dx if d not in (facts.ROUTINE_PUMP_DX, facts.LESS_SPECIFIC_PUMP_DX)]
+    return [facts.ROUTINE_PUMP_DX] + rest
