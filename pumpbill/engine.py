@@ -53,7 +53,8 @@ class CheckResult:
 
 
 def _finding(rule: Rule, line: int | None, evidence: dict[str, Any]) -> Finding:
-    return Finding(rule=rule.code, name=rule.name, severity=rule.severity, message=rule.message.format(**evidence),
+    # built from registry data, so validation would only cost time
+    return Finding.model_construct(rule=rule.code, name=rule.name, severity=rule.severity, message=rule.message.format(**evidence),
                    line=line, fix=rule.fix.format(**evidence), confidence=rule.confidence_level,
                    source=rule.source_title)
 

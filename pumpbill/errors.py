@@ -9,6 +9,7 @@ class InputError(Exception):
     """A file that cannot be used: which file, which field, what is wrong (exit status 2)."""
 
     def __init__(self, path: str, field: str | None, problem: str):
+        problem = " ".join(str(problem).split())  # always one line
         self.path, self.field, self.problem = path, field, problem
         where = f"{path}: {field}: " if field else f"{path}: "
         super().__init__(where + problem)

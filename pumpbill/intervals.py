@@ -17,6 +17,10 @@ from .models import Encounter
 from .quantities import Amount, Concentration
 
 
+#: Dates further out than this are not planned (a tiny dose would otherwise overflow the calendar).
+MAX_PLAN_DAYS = 3650
+
+
 def daily_volume_ml(daily_dose: Amount, concentration: Concentration) -> Decimal:
     return daily_dose.to("mcg") / concentration.per_ml("mcg")
 
@@ -84,7 +88,7 @@ def plan(start: date, volume_ml: Decimal, alarm_ml: Decimal, daily_dose: Amount,
          drug: str = "baclofen", *, first_refill: bool = False, undiluted: bool | None = None) -> Plan:
     """The refill planner: days to alarm, alarm date, and the drug's limit if it comes first."""
     days = days_to_alarm(volume_ml, alarm_ml, daily_dose, concentration)
-    alarm_date = start + timedelta(days=int(days))
+    alarm_date = start + timedelta(days=min(int(days), MAX_PLAN_DAYS))
     limit = drug_limit_days(drug, first_refill=first_refill, undiluted=undiluted)
     latest = alarm_date if limit is None else min(alarm_date, start + timedelta(days=limit[0]))
     return Plan(daily_volume_ml(daily_dose, concentration), days, alarm_date, latest, limit)

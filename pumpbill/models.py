@@ -56,6 +56,12 @@ def _amount(v: str) -> str:
     return v
 
 
+def _positive_amount(v: str) -> str:
+    if Amount.parse(v).value <= 0:
+        raise ValueError("the daily dose must be greater than zero")
+    return v
+
+
 def _conc(v: str) -> str:
     Concentration.parse(v)
     return v
@@ -76,6 +82,14 @@ def _modifier(v: str) -> str:
     return v
 
 
+def _payer(v: str) -> str:
+    from .payers import profiles
+
+    if v not in profiles():
+        raise ValueError(f"unknown payer profile {v!r}; known: {', '.join(sorted(profiles()))}")
+    return v
+
+
 def _em_code(v: str) -> str:
     if v not in EM_CODES:
         raise ValueError(f"{v!r} is not one of the office E/M codes pumpbill knows ({', '.join(sorted(EM_CODES))})")
@@ -85,6 +99,7 @@ def _em_code(v: str) -> str:
 PosCode = Annotated[str, AfterValidator(_pos)]
 IcdCode = Annotated[str, AfterValidator(_icd)]
 AmountText = Annotated[str, AfterValidator(_amount)]
+DoseText = Annotated[str, AfterValidator(_positive_amount)]
 ConcentrationText = Annotated[str, AfterValidator(_conc)]
 Code = Annotated[str, AfterValidator(_code)]
 Modifier = Annotated[str, AfterValidator(_modifier)]
@@ -148,7 +163,7 @@ class Refill(_Strict):
 class Prescription(_Strict):
     """The prescription left in the pump at the end of the visit."""
 
-    daily_dose: AmountText | None = None
+    daily_dose: DoseText | None = None
     mode: str | None = None
     bolus: str | None = None
 
@@ -165,7 +180,7 @@ class PreviousRefill(_Strict):
     date: Date
     volume_ml: Volume = Field(description="volume in the reservoir after that refill")
     concentration: ConcentrationText | None = None
-    daily_dose: AmountText | None = None
+    daily_dose: DoseText | None = None
     undiluted: bool | None = None
 
 
@@ -187,7 +202,7 @@ class EMVisit(_Strict):
 class Encounter(_Strict):
     date: Date
     place_of_service: PosCode
-    payer: str = "medicare"
+    payer: Annotated[str, AfterValidator(_payer)] = "medicare"
     performed_by: Performer | None = None
     supervising_practitioner: str | None = None
     supervision: Supervision | None = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
@@ -31,6 +32,10 @@ class Amount:
 
     @classmethod
     def parse(cls, text: str | int | float) -> Amount:
+        return _parse_amount(text) if isinstance(text, str) else cls._parse(text)
+
+    @classmethod
+    def _parse(cls, text: str | int | float) -> Amount:
         if isinstance(text, int | float) and not isinstance(text, bool):
             raise ValueError("give the unit too, e.g. '0 mg' or '500 mcg'")
         if not isinstance(text, str):
@@ -56,6 +61,10 @@ class Concentration:
 
     @classmethod
     def parse(cls, text: str | int | float) -> Concentration:
+        return _parse_concentration(text) if isinstance(text, str) else cls._parse(text)
+
+    @classmethod
+    def _parse(cls, text: str | int | float) -> Concentration:
         if not isinstance(text, str):
             raise ValueError("give the unit too, e.g. '2000 mcg/mL' or '2 mg/mL'")
         m = _CONC.match(text.replace("µg", "mcg").replace("ug", "mcg"))
@@ -71,6 +80,16 @@ class Concentration:
 
     def __str__(self) -> str:
         return f"{_fmt(self.value)} {self.unit}/mL"
+
+
+@lru_cache(maxsize=4096)
+def _parse_amount(text: str) -> Amount:
+    return Amount._parse(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_concentration(text: str) -> Concentration:
+    return Concentration._parse(text)
 
 
 def _dec(text: str) -> Decimal:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..facts import SHORT_INTERVAL_RATIO
-from ..intervals import plan_for, since_previous
 from ..quantities import fmt
 from .registry import Context, Hit, rule
 
@@ -27,7 +26,7 @@ def _days(d) -> str:
       correct="Schedule from the computed alarm date, or document the clinical reason for an early refill.",
       source=SRC)
 def refill_interval_short(ctx: Context) -> Iterator[Hit]:
-    iv = since_previous(ctx.enc)
+    iv = ctx.interval
     if iv and iv.alarm_days and iv.actual_days < iv.alarm_days * SHORT_INTERVAL_RATIO:
         yield Hit(None, {"actual": iv.actual_days, "alarm": _days(iv.alarm_days)})
 
@@ -41,7 +40,7 @@ def refill_interval_short(ctx: Context) -> Iterator[Hit]:
       correct="Set the next refill date before the alarm date computed from volume, dose and concentration.",
       source=SRC)
 def refill_interval_beyond_alarm(ctx: Context) -> Iterator[Hit]:
-    iv = since_previous(ctx.enc)
+    iv = ctx.interval
     if iv and iv.alarm_days is not None and iv.actual_days > iv.alarm_days:
         yield Hit(None, {"actual": iv.actual_days, "alarm": _days(iv.alarm_days)})
 
@@ -56,7 +55,7 @@ def refill_interval_beyond_alarm(ctx: Context) -> Iterator[Hit]:
       correct="Plan the refill by the earlier of the alarm date and the drug's limit.",
       source="prialt")
 def refill_interval_beyond_drug_limit(ctx: Context) -> Iterator[Hit]:
-    iv = since_previous(ctx.enc)
+    iv = ctx.interval
     if iv and iv.limit and iv.actual_days > iv.limit[0]:
         yield Hit(None, {"actual": iv.actual_days, "limit": iv.limit[0], "label": iv.limit[1]})
 
@@ -71,7 +70,7 @@ def refill_interval_beyond_drug_limit(ctx: Context) -> Iterator[Hit]:
       source=SRC)
 def next_refill_after_alarm(ctx: Context) -> Iterator[Hit]:
     nxt = ctx.enc.next_refill_date
-    p = plan_for(ctx.enc)
+    p = ctx.plan
     if nxt is None or p is None or nxt <= p.latest_refill:
         return
     what = "the computed alarm date" if p.latest_refill == p.alarm_date else f"the drug's limit ({p.limit[1]})"

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..edits import EditData
 from ..facts import SOURCES
+from ..intervals import Interval, Plan, plan_for, since_previous
 from ..models import ClaimLine, Encounter, Severity
 from ..payers import PayerProfile
 from ..selection import DrugUnits, Selection, drug_units, recommended_diagnoses
@@ -63,10 +64,18 @@ class Context:
         return drug_units(self.enc)
 
     @cached_property
+    def interval(self) -> Interval | None:
+        return since_previous(self.enc)
+
+    @cached_property
+    def plan(self) -> Plan | None:
+        return plan_for(self.enc)
+
+    @cached_property
     def dx_order(self) -> list[str]:
         return recommended_diagnoses(self.enc)
 
-    @property
+    @cached_property
     def all_dx(self) -> list[str]:
         """Every diagnosis in the note and on the claim, in first-seen order."""
         seen: dict[str, None] = dict.fromkeys(self.enc.diagnoses)

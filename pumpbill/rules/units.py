@@ -75,7 +75,7 @@ def drug_billed_in_mg(ctx: Context) -> Iterator[Hit]:
 def residual_drug_billed(ctx: Context) -> Iterator[Hit]:
     du, lines = _drug_lines(ctx)
     refill = ctx.enc.refill
-    if refill is None or not refill.residual_ml:
+    if du is None or refill is None or not refill.residual_ml:
         return
     with_residual = ceil_div((refill.volume_added_ml + refill.residual_ml)
                              * refill.concentration_q.per_ml(du.drug.unit_measure), du.drug.unit_amount)
