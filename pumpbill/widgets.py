@@ -1,0 +1,438 @@
+"""Live widgets for the book, built on the engine: the book itself holds no coding logic.
+
+Each widget is a thin ipywidgets layer over a pure ``*_html`` function (testable without a
+kernel, and the source of the page's text alternative). No pandas: these run in Pyodide.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from html import escape
+from typing import Any
+
+import ipywidgets as W
+
+from . import facts
+from .engine import check
+from .errors import InputError
+from .icd import code_set
+from .intervals import plan
+from .loader import loads_scenario, scenario_from_data
+from .quantities import Amount, Concentration, fmt
+from .render import DISCLAIMER, error_box, findings_list, lines_table, notes_list
+from .rules import REGISTRY
+
+DOS = "2026-03-02"
+POS_CHOICES = [("11 office", "11"), ("12 home", "12"), ("22 hospital outpatient (on campus)", "22"),
+               ("19 hospital outpatient (off campus)", "19"), ("21 inpatient hospital", "21"),
+               ("31 skilled nursing facility", "31")]
+PERFORMERS = [("clinical staff (RN)", "clinical_staff"), ("physician", "physician"), ("NP/PA (QHP)", "qhp")]
+CHANGES = [("daily dose", "daily_dose"), ("rate", "rate"), ("mode", "mode"), ("bolus settings", "bolus"),
+           ("reservoir volume only", "reservoir_volume"), ("concentration only", "concentration"),
+           ("alarm only", "alarm")]
+RULES_LINK = "../reference/rules/"
+
+
+def _encounter(**over: Any) -> dict[str, Any]:
+    """A fully documented refill visit; widgets override what the learner changes."""
+    enc: dict[str, Any] = {
+        "date": DOS, "place_of_service": "11", "performed_by": "clinical_staff",
+        "supervising_practitioner": "Dr. Example", "supervision": "direct",
+        "pump": {"type": "programmable", "route": "intrathecal", "manufacturer": "Medtronic",
+                 "model": "SynchroMed II 40 mL"},
+        "services": {"analysis": True, "reprogramming": False, "refill": True},
+        "interrogation": {"reservoir_ml": 3, "alarms": "none", "battery": "OK"},
+        "refill": {"drug": "baclofen", "concentration": "2000 mcg/mL", "volume_added_ml": 20,
+                   "supplied_by": "practice", "container": "single_dose", "discarded": "0 mg",
+                   "residual_ml": 3, "expected_residual_ml": 3, "lot": "SYN-001", "port": "central reservoir"},
+        "prescription": {"daily_dose": "400 mcg"},
+        "next_refill_date": "2026-05-25",
+        "diagnoses": ["Z45.1", "G80.1"],
+    }
+    enc.update(over)
+    return enc
+
+
+def _run(data: dict[str, Any]):
+    return check(scenario_from_data("widget", {"encounter": data}))
+
+
+def _live(inputs: list[W.Widget], update) -> None:
+    for w in inputs:
+        w.observe(lambda _change: update(), names="value")
+    update()
+
+
+# --- 1. code chooser ------------------------------------------------------------------------------------------
+
+
+def choose_html(pump_type: str, route: str, analysis: bool, reprogramming: bool, refill: bool, change: str,
+                performer: str, pos: str, payer: str = "medicare") -> str:
+    """Which pump-service code the documented work supports, and why."""
+    services = {"analysis": analysis, "reprogramming": reprogramming, "refill": refill}
+    enc = _encounter(place_of_service=pos, performed_by=performer, payer=payer,
+                     pump={"type": pump_type, "route": route}, services=services)
+    if reprogramming:
+        enc["reprogramming"] = {"changes": [change], "reason": "clinical change", "old_value": "a", "new_value": "b"}
+    if not refill:
+        enc.pop("refill")
+    if not any(services.values()):
+        return "<p>Tick at least one service that was done.</p>"
+    try:
+        result = _run(enc)
+    except InputError as exc:
+        return error_box(exc.problem)
+    sel = result.selection
+    if sel.service is not None:
+        head = (f"<p style='font-size:1.3em'>Bill <b><code>{sel.service.code}</code></b> &mdash; "
+                f"{escape(facts.CODE_DESCRIPTIONS.get(sel.service.code, ''))}</p>")
+        why = "<ul>" + "".join(f"<li>{escape(r)}</li>" for r in sel.service.reasons) + "</ul>"
+    elif sel.hospital_bills:
+        head = (f"<p style='font-size:1.3em'><b>No professional pump-service line.</b> The hospital bills "
+                f"<code>{sel.hospital_bills}</code>.</p>")
+        why = ""
+    else:
+        head, why = "<p style='font-size:1.3em'><b>No pump-service code applies.</b></p>", ""
+    docs = [f for f in result.findings if f.rule in ("PB006", "PB801", "PB803")]
+    return head + why + notes_list(sel.notes) + (findings_list(docs, link_base=RULES_LINK) if docs else "")
+
+
+def code_chooser() -> W.Widget:
+    """Tick what was done and by whom; see the code and the reasons."""
+    pump_type = W.Dropdown(options=[("programmable", "programmable"), ("non-programmable (constant flow)",
+                                    "nonprogrammable"), ("portable (external)", "portable")], description="Pump")
+    route = W.Dropdown(options=[("intrathecal", "intrathecal"), ("epidural", "epidural"),
+                                ("intraventricular (brain)", "intraventricular"), ("intravenous", "intravenous"),
+                                ("intra-arterial", "intra_arterial")], description="Route")
+    analysis = W.Checkbox(value=True, description="electronic analysis")
+    reprog = W.Checkbox(value=True, description="reprogramming")
+    refill = W.Checkbox(value=True, description="refill")
+    change = W.Dropdown(options=CHANGES, description="Changed")
+    performer = W.Dropdown(options=PERFORMERS, description="Done by")
+    pos = W.Dropdown(options=POS_CHOICES, description="POS")
+    payer = W.Dropdown(options=[("Medicare (strict reading)", "medicare"),
+                                ("EXAMPLE commercial (lenient)", "example-commercial")], description="Payer")
+    out = W.HTML()
+
+    def update() -> None:
+        change.disabled = not reprog.value
+        out.value = choose_html(pump_type.value, route.value, analysis.value, reprog.value, refill.value,
+                                change.value, performer.value, pos.value, payer.value)
+
+    inputs = [pump_type, route, analysis, reprog, refill, change, performer, pos, payer]
+    _live(inputs, update)
+    return W.VBox([W.HBox([pump_type, route]), W.HBox([analysis, reprog, refill]), change,
+                   W.HBox([performer, pos]), payer, out], layout=W.Layout(border="1px solid #ccc", padding="8px"))
+
+
+# --- 2. documentation checker ---------------------------------------------------------------------------------
+
+DOC_ELEMENTS: list[tuple[str, str]] = [
+    ("device", "device: manufacturer and model"),
+    ("interrogation", "interrogation findings: reservoir, alarms, battery"),
+    ("residual", "residual volume aspirated"),
+    ("lot", "drug lot or NDC"),
+    ("port", "refill port used"),
+    ("waste", "amount discarded / no-waste attestation"),
+    ("reprogramming", "parameter changed, old and new values, reason"),
+    ("next", "next refill date"),
+    ("performer", "who performed it and the supervising practitioner"),
+]
+
+
+def documentation_html(code: str, documented: set[str]) -> str:
+    """Which documentation elements the chosen service still needs (rules PB501-PB509)."""
+    reprog = code in ("62368", "62369", "62370")
+    refill = code in ("62369", "62370", "95990", "95991")
+    enc = _encounter(services={"analysis": True, "reprogramming": reprog, "refill": refill},
+                     performed_by="physician" if code in facts.PHYSICIAN_CODES else "clinical_staff")
+    if reprog:
+        enc["reprogramming"] = {"changes": ["daily_dose"], "reason": "increased spasticity",
+                                "old_value": "400 mcg/day", "new_value": "450 mcg/day"}
+    if not refill:
+        enc.pop("refill")
+        enc.pop("next_refill_date")
+    if "device" not in documented:
+        enc["pump"] = {"type": "programmable", "route": "intrathecal"}
+    if "interrogation" not in documented:
+        enc.pop("interrogation")
+    if refill:
+        r = enc["refill"]
+        for key, fields in (("residual", ["residual_ml", "expected_residual_ml"]), ("lot", ["lot"]),
+                            ("port", ["port"]), ("waste", ["discarded"])):
+            if key not in documented:
+                for f in fields:
+                    r.pop(f, None)
+        if "next" not in documented:
+            enc.pop("next_refill_date")
+    if reprog and "reprogramming" not in documented:
+        enc["reprogramming"] = {"changes": ["daily_dose"]}
+    if "performer" not in documented:
+        enc.pop("performed_by")
+        enc.pop("supervising_practitioner")
+    result = _run(enc)
+    gaps = [f for f in result.findings if f.rule.startswith("PB5")]
+    if not gaps:
+        return f"<p>&#10003; The note supports <code>{code}</code>: every element this service needs is recorded.</p>"
+    return (f"<p><b>{len(gaps)} gap(s)</b> for <code>{code}</code>. If it is not documented, it is not "
+            f"billable:</p>" + findings_list(gaps, link_base=RULES_LINK))
+
+
+def documentation_checker() -> W.Widget:
+    code = W.Dropdown(options=["62367", "62368", "62369", "62370", "95990", "95991"], value="62369",
+                      description="Code")
+    boxes = {k: W.Checkbox(value=k not in ("lot", "next"), description=label, indent=False,
+                           layout=W.Layout(width="auto")) for k, label in DOC_ELEMENTS}
+    out = W.HTML()
+
+    def update() -> None:
+        out.value = documentation_html(code.value, {k for k, b in boxes.items() if b.value})
+
+    _live([code, *boxes.values()], update)
+    return W.VBox([code, W.Label("What the note records:"), *boxes.values(), out],
+                  layout=W.Layout(border="1px solid #ccc", padding="8px"))
+
+
+# --- 3. claim checker -------------------------------------------------------------------------------------------
+
+EXAMPLE_CLAIM = """\
+# Synthetic example: edit it and click Check. Never paste real patient information.
+encounter:
+  date: 2026-03-02
+  place_of_service: "11"
+  performed_by: clinical_staff
+  supervising_practitioner: Dr. Example
+  supervision: direct
+  pump: {type: programmable, route: intrathecal, manufacturer: Medtronic, model: SynchroMed II}
+  services: {analysis: true, reprogramming: false, refill: true}
+  interrogation: {reservoir_ml: 3, alarms: none, battery: OK}
+  refill: {drug: baclofen, concentration: 2000 mcg/mL, volume_added_ml: 20, discarded: 0 mg,
+           residual_ml: 3, lot: SYN-001, port: central}
+  next_refill_date: 2026-05-25
+  diagnoses: [G80.1, Z45.1]
+claim:
+  lines:
+    - {code: "62369", units: 1, diagnoses: [G80.1, Z45.1]}
+    - {code: J0475, units: 40}
+    - {code: A4220}
+"""
+
+
+def claim_html(text: str) -> str:
+    """Check a scenario with its billed claim: each finding with its rule, and the right claim."""
+    try:
+        result = check(loads_scenario(text, "your scenario"))
+    except InputError as exc:
+        return error_box(str(exc))
+    errors = sum(f.severity == "error" for f in result.findings)
+    verdict = ("<p style='color:#b00020'><b>This claim would be denied or is wrong as coded.</b></p>" if errors
+               else "<p>&#10003; No error on the claim.</p>")
+    return (verdict + "<h4>Findings</h4>" + findings_list(result.findings, link_base=RULES_LINK)
+            + "<h4>What the documentation supports</h4>" + lines_table(result.recommended)
+            + notes_list(result.selection.notes))
+
+
+def claim_checker(text: str = EXAMPLE_CLAIM) -> W.Widget:
+    area = W.Textarea(value=text, layout=W.Layout(width="100%", height="380px"))
+    button = W.Button(description="Check", button_style="primary")
+    out = W.HTML(value=claim_html(text))
+    button.on_click(lambda _b: setattr(out, "value", claim_html(area.value)))
+    return W.VBox([W.HTML(f"<small>{escape(DISCLAIMER)}</small>"), area, button, out])
+
+
+# --- 4. units calculator ------------------------------------------------------------------------------------------
+
+
+def units_html(drug: str, concentration: str, volume_ml: float, discarded: str, container: str,
+               supplied_by: str = "practice") -> str:
+    try:
+        enc = _encounter(refill={"drug": drug, "concentration": concentration, "volume_added_ml": volume_ml,
+                                 "discarded": discarded, "container": container, "supplied_by": supplied_by,
+                                 "residual_ml": 3, "lot": "SYN", "port": "central"})
+        result = _run(enc)
+    except InputError as exc:
+        return error_box(exc.problem.replace("(and", "(and"))
+    drug_lines = [ln for ln in result.recommended if ln.code.startswith("J")]
+    return lines_table(drug_lines) + notes_list(result.selection.notes)
+
+
+def units_calculator() -> W.Widget:
+    drug = W.Dropdown(options=sorted(facts.DRUGS), value="baclofen", description="Drug")
+    conc = W.FloatText(value=2000, description="Conc.")
+    conc_unit = W.Dropdown(options=["mcg/mL", "mg/mL"], value="mcg/mL", layout=W.Layout(width="100px"))
+    volume = W.FloatText(value=20, description="mL added")
+    disc = W.FloatText(value=0, description="Discarded")
+    disc_unit = W.Dropdown(options=["mg", "mcg"], value="mg", layout=W.Layout(width="80px"))
+    container = W.Dropdown(options=[("single-dose", "single_dose"), ("multi-dose", "multi_dose")],
+                           description="Container")
+    supplier = W.Dropdown(options=[("practice (buy and bill)", "practice"), ("pharmacy", "pharmacy"),
+                                   ("facility", "facility")], description="Bought by")
+    out = W.HTML()
+
+    def update() -> None:
+        unit = facts.DRUGS[drug.value]
+        out.value = (f"<p><small>{drug.value}: {unit.hcpcs}, billing unit {unit.unit_label}</small></p>"
+                     + units_html(drug.value, f"{_num(conc.value)} {conc_unit.value}", volume.value,
+                                  f"{_num(disc.value)} {disc_unit.value}", container.value, supplier.value))
+
+    _live([drug, conc, conc_unit, volume, disc, disc_unit, container, supplier], update)
+    return W.VBox([drug, W.HBox([conc, conc_unit]), volume, W.HBox([disc, disc_unit]), container, supplier, out],
+                  layout=W.Layout(border="1px solid #ccc", padding="8px"))
+
+
+def _num(x: float) -> str:
+    try:
+        return fmt(Decimal(str(x)))
+    except InvalidOperation:
+        return "0"
+
+
+# --- 5. diagnosis pointer ----------------------------------------------------------------------------------------
+
+
+def diagnosis_html(codes: str, dos: str, visit: str = "routine") -> str:
+    """Validity (FY code set), the order to point to, and the diagnosis findings."""
+    dx = [c.strip().upper() for c in codes.replace(";", ",").split(",") if c.strip()]
+    try:
+        date.fromisoformat(dos)
+        enc = _encounter(date=dos, diagnoses=dx, next_refill_date=None)
+        result = _run(enc)
+    except (InputError, ValueError) as exc:
+        return error_box(exc.problem if isinstance(exc, InputError) else f"date: {exc}")
+    cs = code_set()
+    rows = "".join(f"<tr><td><code>{escape(c)}</code></td><td>{cs.status(c)}</td>"
+                   f"<td>{escape(cs.description(c) or '')}</td></tr>" for c in dx)
+    table = (f"<table><tr><th>Code</th><th>Status in {escape(cs.label)}</th><th>Description</th></tr>{rows}"
+             "</table>")
+    order = ", ".join(result.diagnoses) or "(none)"
+    gaps = [f for f in result.findings if f.rule.startswith("PB4")]
+    hint = ("" if visit == "routine" else "<p><small>Visit for a device problem: code the T85.6-/T85.7- "
+            "complication first, instead of Z45.1.</small></p>")
+    return (table + f"<p>Point the pump-service line to: <b>{escape(order)}</b></p>" + hint
+            + findings_list(gaps, link_base=RULES_LINK))
+
+
+def diagnosis_pointer() -> W.Widget:
+    codes = W.Text(value="G80.1, Z45.1", description="Codes", continuous_update=False)
+    dos = W.Text(value=DOS, description="DOS", continuous_update=False)
+    visit = W.Dropdown(options=[("routine refill/adjustment", "routine"), ("device problem", "complication")],
+                       description="Visit")
+    out = W.HTML()
+    _live([codes, dos, visit], lambda: setattr(out, "value", diagnosis_html(codes.value, dos.value, visit.value)))
+    return W.VBox([codes, dos, visit, out], layout=W.Layout(border="1px solid #ccc", padding="8px"))
+
+
+# --- 6. refill planner --------------------------------------------------------------------------------------------
+
+
+def planner_html(start: str, volume_ml: float, alarm_ml: float, concentration: str, daily_dose: str,
+                 drug: str = "baclofen", undiluted: bool | None = None) -> str:
+    try:
+        p = plan(date.fromisoformat(start), Decimal(str(volume_ml)), Decimal(str(alarm_ml)),
+                 Amount.parse(daily_dose), Concentration.parse(concentration), drug, undiluted=undiluted)
+    except (ValueError, InvalidOperation) as exc:
+        return error_box(str(exc))
+    limit = f"<li>Drug limit: {escape(p.limit[1])}</li>" if p.limit else ""
+    return (f"<ul><li>Daily volume: {fmt(round(p.daily_volume_ml, 3))} mL/day</li>"
+            f"<li>Days to low-reservoir alarm: <b>{fmt(round(p.alarm_days, 1))}</b> "
+            f"(alarm on {p.alarm_date.isoformat()})</li>{limit}"
+            f"<li>Latest refill date: <b>{p.latest_refill.isoformat()}</b> (schedule before it)</li></ul>"
+            + reservoir_svg(float(volume_ml), float(alarm_ml), float(p.daily_volume_ml), float(p.alarm_days),
+                            p.limit[0] if p.limit else None))
+
+
+def reservoir_svg(volume: float, alarm: float, per_day: float, alarm_days: float, limit: int | None) -> str:
+    """Reservoir volume over time as inline SVG (no plotting library in the browser)."""
+    w, h, pad = 420, 180, 30
+    horizon = max(alarm_days * 1.15, (limit or 0) * 1.1, 1)
+    def x(d: float) -> float:
+        return pad + (w - 2 * pad) * d / horizon
+    def y(v: float) -> float:
+        return h - pad - (h - 2 * pad) * v / max(volume, 1e-9)
+    end_day = min(horizon, volume / per_day if per_day else horizon)
+    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}' role='img' "
+             f"aria-label='Reservoir volume falls from {volume:g} mL to the {alarm:g} mL alarm in "
+             f"{alarm_days:.0f} days'>",
+             f"<line x1='{pad}' y1='{h - pad}' x2='{w - pad}' y2='{h - pad}' stroke='#333'/>",
+             f"<line x1='{pad}' y1='{pad}' x2='{pad}' y2='{h - pad}' stroke='#333'/>",
+             f"<line x1='{x(0):.1f}' y1='{y(volume):.1f}' x2='{x(end_day):.1f}' "
+             f"y2='{y(volume - per_day * end_day):.1f}' stroke='#1f5f99' stroke-width='2'/>",
+             f"<line x1='{pad}' y1='{y(alarm):.1f}' x2='{w - pad}' y2='{y(alarm):.1f}' stroke='#b00020' "
+             "stroke-dasharray='4'/>",
+             f"<text x='{w - pad}' y='{y(alarm) - 4:.1f}' font-size='10' text-anchor='end' fill='#b00020'>"
+             f"alarm {alarm:g} mL</text>",
+             f"<line x1='{x(alarm_days):.1f}' y1='{pad}' x2='{x(alarm_days):.1f}' y2='{h - pad}' stroke='#8a5a00'/>",
+             f"<text x='{x(alarm_days) + 3:.1f}' y='{pad + 10}' font-size='10'>day {alarm_days:.0f}</text>"]
+    if limit:
+        parts.append(f"<line x1='{x(limit):.1f}' y1='{pad}' x2='{x(limit):.1f}' y2='{h - pad}' stroke='#6a1b9a' "
+                     f"stroke-dasharray='2'/><text x='{x(limit) + 3:.1f}' y='{pad + 22}' font-size='10' "
+                     f"fill='#6a1b9a'>limit {limit} d</text>")
+    parts.append(f"<text x='{pad}' y='{h - 8}' font-size='10'>days after refill</text>"
+                 f"<text x='4' y='{pad - 8}' font-size='10'>{volume:g} mL</text></svg>")
+    return "".join(parts)
+
+
+def refill_planner() -> W.Widget:
+    start = W.Text(value=DOS, description="Refill on", continuous_update=False)
+    volume = W.FloatText(value=20, description="mL after")
+    alarm = W.FloatText(value=2, description="Alarm mL")
+    drug = W.Dropdown(options=sorted(facts.DRUGS), value="baclofen", description="Drug")
+    conc = W.Text(value="2000 mcg/mL", description="Conc.", continuous_update=False)
+    dose = W.Text(value="400 mcg", description="Daily dose", continuous_update=False)
+    undiluted = W.Checkbox(value=False, description="undiluted (ziconotide)")
+    out = W.HTML()
+
+    def update() -> None:
+        out.value = planner_html(start.value, volume.value, alarm.value, conc.value, dose.value, drug.value,
+                                 undiluted.value if drug.value == "ziconotide" else None)
+
+    _live([start, volume, alarm, drug, conc, dose, undiluted], update)
+    return W.VBox([start, W.HBox([volume, alarm]), drug, conc, dose, undiluted, out],
+                  layout=W.Layout(border="1px solid #ccc", padding="8px"))
+
+
+# --- 7. spot the error -------------------------------------------------------------------------------------------
+
+SPOT_RULES = ("PB002", "PB003", "PB102", "PB103", "PB105", "PB203", "PB206", "PB301", "PB402", "PB405", "PB701",
+              "PB209")
+
+
+def spot_cases(codes: tuple[str, ...] = SPOT_RULES) -> list[tuple[str, str]]:
+    """(rule code, scenario text) for each rule's bad example."""
+    from .docs import example_text
+
+    return [(c, t) for c in codes if (t := example_text(c, "bad"))]
+
+
+def spot_html(case_text: str, answer: str, truth: str) -> str:
+    result = check(loads_scenario(case_text, "case"))
+    fired = result.fired()
+    if answer == truth or answer in fired and REGISTRY[answer].severity == "error":
+        r = REGISTRY[answer]
+        return (f"<p style='color:#1b5e20'><b>Right:</b> {answer} {escape(r.name)}.</p>"
+                f"<p>{escape(r.why)}</p><p><i>Correct coding:</i> {escape(r.correct)}</p>")
+    return (f"<p style='color:#b00020'><b>Not this one.</b> {escape(REGISTRY[answer].what)}</p>"
+            "<p><small>Look again at the codes, units, modifiers and the note.</small></p>")
+
+
+def spot_the_error(seed: int = 0) -> W.Widget:
+    cases = spot_cases()
+    random.Random(seed).shuffle(cases)
+    pick = W.Dropdown(options=[(f"Case {i + 1}", i) for i in range(len(cases))], description="Case")
+    choices = sorted({c for c, _ in cases} | {"PB001", "PB101", "PB201", "PB302"})
+    answer = W.Dropdown(options=[(f"{c} {REGISTRY[c].name}", c) for c in choices], description="Error")
+    button = W.Button(description="Check my answer")
+    shown, out = W.HTML(), W.HTML()
+
+    def show() -> None:
+        text = cases[pick.value][1]
+        body = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("#"))
+        shown.value = f"<pre style='font-size:0.85em'>{escape(body)}</pre>"
+        out.value = ""
+
+    button.on_click(lambda _b: setattr(out, "value", spot_html(cases[pick.value][1], answer.value,
+                                                              cases[pick.value][0])))
+    _live([pick], show)
+    return W.VBox([pick, shown, answer, button, out])
