@@ -6,6 +6,7 @@ rule pages are never written twice.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 
@@ -46,11 +47,16 @@ def example_edits(code: str):
     ptp, mue = base.joinpath("ptp.txt"), base.joinpath("mue.txt")
     with resources.as_file(base) as folder:
         if ptp.is_file():
-            data.ptp.append(load_ptp(folder / "ptp.txt", version="example"))
+            data.ptp.append(load_ptp(folder / "ptp.txt", version="example", official=False))
         if mue.is_file():
             data.mue.append(load_mue(folder / "mue.txt", valid_from=date(2000, 1, 1),
-                                     valid_to=date(9999, 12, 31), version="example"))
+                                     valid_to=date(9999, 12, 31), version="example", official=False))
     return data
+
+
+def template(text: str) -> str:
+    """A message or fix template for reading: '{code}' becomes '<code>'."""
+    return re.sub(r"(?<!\{)\{([a-z_]+)\}(?!\})", r"<\1>", text).replace("{{", "{").replace("}}", "}")
 
 
 def rule_markdown(rule: Rule, *, heading: str = "#") -> str:
@@ -58,7 +64,7 @@ def rule_markdown(rule: Rule, *, heading: str = "#") -> str:
     out = [f"{heading} {rule.code} {rule.name}", "",
            f"*{rule.family}* · severity **{rule.severity}** · since {rule.since} · "
            f"confidence **{rule.confidence_level}**", "",
-           f"> {rule.message}", ""]
+           f"> {template(rule.message)}", ""]
     h = heading + "#"
     out += [f"{h} What it checks", "", rule.what, "", f"{h} Why it matters", "", rule.why, ""]
     bad = example_text(rule.code, "bad")
@@ -68,7 +74,7 @@ def rule_markdown(rule: Rule, *, heading: str = "#") -> str:
         fired = example_findings(rule.code, "bad")
         if fired:
             out += ["`pumpbill check` says:", "", "```text", *fired, "```", ""]
-    out += [f"{h} Correct coding", "", rule.correct, "", f"Fix: {rule.fix}", ""]
+    out += [f"{h} Correct coding", "", rule.correct, "", f"Fix: {template(rule.fix)}", ""]
     good = example_text(rule.code, "good")
     if good:
         out += ["The same case done right (this rule does not fire):", "", "```yaml", good.rstrip(), "```", ""]

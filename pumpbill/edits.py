@@ -57,7 +57,8 @@ class LookupResult:
 
     @property
     def provenance(self) -> str:
-        kind = "official CMS NCCI file" if self.official else "teaching table derived from CPT instructions, not official NCCI data"
+        kind = ("official CMS NCCI file" if self.official
+                else "not official NCCI data: teaching/synthetic table")
         return f"{self.table} {self.version} ({kind})"
 
 
@@ -122,7 +123,7 @@ def _date(text: str, path: str, lineno: int, column: str) -> date | None:
         raise InputError(path, f"line {lineno} {column}", f"expected a date as YYYYMMDD, got {text!r}") from None
 
 
-def load_ptp(path: str | Path, *, version: str | None = None) -> PtpTable:
+def load_ptp(path: str | Path, *, version: str | None = None, official: bool = True) -> PtpTable:
     """Read a CMS quarterly PTP file (practitioner or hospital): tab-delimited, with preamble lines.
 
     Columns: Column 1, Column 2, '*' (in existence before 1996), effective date
@@ -131,7 +132,8 @@ def load_ptp(path: str | Path, *, version: str | None = None) -> PtpTable:
     """
     name = str(path)
     text = read_text(path, max_bytes=200_000_000)
-    table = PtpTable(f"CMS NCCI PTP {Path(name).name}", version or Path(name).stem, official=True)
+    label = "CMS NCCI PTP" if official else "SYNTHETIC example PTP (not CMS data)"
+    table = PtpTable(f"{label} {Path(name).name}", version or Path(name).stem, official=official)
     found = 0
     for lineno, raw in enumerate(text.splitlines(), 1):
         parts = [p.strip() for p in raw.split("\t")]
@@ -150,7 +152,8 @@ def load_ptp(path: str | Path, *, version: str | None = None) -> PtpTable:
     return table
 
 
-def load_mue(path: str | Path, *, valid_from: date, valid_to: date, version: str | None = None) -> MueTable:
+def load_mue(path: str | Path, *, valid_from: date, valid_to: date, version: str | None = None,
+             official: bool = True) -> MueTable:
     """Read a CMS quarterly MUE file: code, MUE value, adjudication indicator, rationale (tab or comma).
 
     MUE files carry no dates per row: the quarter they cover is given by the caller.
@@ -168,7 +171,9 @@ def load_mue(path: str | Path, *, valid_from: date, valid_to: date, version: str
         values[parts[0]] = (int(parts[1]), parts[2][:1])
     if not values:
         raise InputError(name, None, "no MUE rows found (expected the CMS layout)")
-    return MueTable(f"CMS NCCI MUE {Path(name).name}", version or Path(name).stem, values, (valid_from, valid_to))
+    label = "CMS NCCI MUE" if official else "SYNTHETIC example MUE (not CMS data)"
+    return MueTable(f"{label} {Path(name).name}", version or Path(name).stem, values, (valid_from, valid_to),
+                    official=official)
 
 
 @dataclass

@@ -58,6 +58,9 @@ SOURCES: dict[str, Source] = {
         Source("supervision-2026", "CY2025 and CY2026 PFS final rules (incident-to, direct and "
                "virtual direct supervision)", "high"),
         Source("cpt-62362", "CPT: initial programming at implant is included in 62362", "medium"),
+        Source("ncci-modifiers", "NCCI-associated modifiers (anatomic, 24, 25, 27, 57, 58, 78, 79, 59, 91, "
+               "X{EPSU}) from the NCCI Policy Manual, as listed by findacode.com and the Texas Medical "
+               "Association", "medium"),
         Source("imaging", "No CPT instruction found either way for imaging guidance with a refill", "low"),
         Source("99211", "Expected NCCI bundling of 99211 with a nurse refill (rows not verified)", "low"),
     ]
@@ -209,6 +212,12 @@ EM_CODES: frozenset[str] = frozenset(
     {"99202", "99203", "99204", "99205", "99211", "99212", "99213", "99214", "99215"}
 )
 NCCI_BYPASS_MODIFIERS: frozenset[str] = frozenset({"59", "XE", "XS", "XP", "XU"})
+#: Every NCCI-associated modifier that may bypass an indicator-1 PTP edit when the documentation supports it
+#: (source "ncci-modifiers": NCCI Policy Manual as listed by findacode.com and the Texas Medical Association).
+NCCI_ASSOCIATED_MODIFIERS: frozenset[str] = NCCI_BYPASS_MODIFIERS | frozenset(
+    {"24", "25", "27", "57", "58", "78", "79", "91", "E1", "E2", "E3", "E4", "FA", "F1", "F2", "F3", "F4", "F5",
+     "F6", "F7", "F8", "F9", "TA", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "LT", "RT", "LC", "LD",
+     "RC", "LM", "RI"})
 
 # --- 6. Reprogramming readings --------------------------------------------------------------------
 #: Strict reading: only these changes are reprogramming (a reservoir-volume update is not).

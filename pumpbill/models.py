@@ -150,6 +150,7 @@ class Refill(_Strict):
     ndc: str | None = None
     port: str | None = Field(None, description="refill port used (e.g. central reservoir port)")
     undiluted: bool | None = Field(None, description="ziconotide: undiluted (84-day) vs diluted (40-day)")
+    residual_note: str | None = Field(None, description="what was done about a residual discrepancy")
 
     @property
     def concentration_q(self) -> Concentration:
@@ -214,13 +215,15 @@ class Encounter(_Strict):
     interrogation: Interrogation | None = None
     previous_refill: PreviousRefill | None = None
     first_refill_after_implant: bool = False
+    interval_reason: str | None = Field(None, description="why this refill came earlier or later than planned")
     next_refill_date: Date | None = None
     em_visit: EMVisit | None = None
     imaging: Imaging = "none"
     imaging_reason: str | None = None
     other_procedures: list[Code] = Field(default_factory=list,
                                          description="other procedures at the session, e.g. '62362'")
-    diagnoses: list[IcdCode] = Field(default_factory=list)
+    diagnoses: list[IcdCode] = Field(default_factory=list, description="the pump visit's diagnoses in the "
+                                     "order documented; an E/M's own problem goes in em_visit.diagnoses")
 
     @model_validator(mode="after")
     def _consistent(self) -> Encounter:

@@ -84,6 +84,8 @@ def pump_service(enc: Encounter, profile: PayerProfile) -> tuple[str | None, lis
     s, pump = enc.services, enc.pump
     if pump is None or not s.any:
         return None, ["no pump service documented"]
+    if "62362" in enc.other_procedures:
+        return None, ["the pump was implanted at this session (62362): initial programming is included in 62362"]
     why: list[str] = []
     reprog = effective_reprogramming(enc, profile)
     if s.reprogramming and not reprog:
@@ -155,6 +157,9 @@ def select(enc: Encounter, profile: PayerProfile) -> Selection:
     if em and em.performed and em.code:
         if not em.separately_identifiable and sel.service is not None:
             sel.notes.append("the E/M is not separately identifiable from the pump service: no E/M line")
+        elif em.code == "99211" and sel.service is not None and enc.performed_by == "clinical_staff":
+            sel.notes.append("99211 with a nurse-performed pump service: expect it to be disallowed (low "
+                             "confidence; NCCI rows not verified): no E/M line")
         elif (profile.em_same_day == "separate_diagnosis_required" and sel.service is not None
               and not _own_diagnosis(enc)):
             sel.notes.append(f"payer '{profile.name}' pays a same-day E/M only for a problem with its own "

@@ -8,7 +8,7 @@ from ..facts import (
     EM_CODES,
     FAMILY_CODES,
     IMAGING_CODES,
-    NCCI_BYPASS_MODIFIERS,
+    NCCI_ASSOCIATED_MODIFIERS,
     PUMP_SERVICE_CODES,
     REFILL_CODES,
     REFILL_KIT_CODE,
@@ -53,9 +53,12 @@ def family_with_refill_code(ctx: Context) -> Iterator[Hit]:
     if not fam or not ref:
         return
     result = ctx.edits.teaching.lookup(fam[0][1].code, ref[0][1].code, ctx.dos)
-    keep = ctx.selection.service.code if ctx.selection.service else "the code the note supports"
-    for i, ln in ref:
-        yield Hit(i, {"family": fam[0][1].code, "refill": ln.code, "table": result.provenance, "keep": keep})
+    svc = ctx.selection.service
+    keep = svc.code if svc else "the code the note supports"
+    # point at the line to drop: the refill code, unless it is the one the note supports
+    drop = fam if svc is not None and svc.code in REFILL_CODES and any(ln.code == svc.code for _, ln in ref) else ref
+    for i, _ln in drop:
+        yield Hit(i, {"family": fam[0][1].code, "refill": ref[0][1].code, "table": result.provenance, "keep": keep})
 
 
 @rule("PB103", "em-without-modifier-25", "error",
@@ -144,7 +147,7 @@ def nurse_visit_em_with_refill(ctx: Context) -> Iterator[Hit]:
       what="A pair of billed codes that an official CMS NCCI PTP file (loaded by the user) edits on "
            "the date of service.",
       why="Column 2 of an edited pair is denied unless the modifier indicator is 1 and an NCCI-associated "
-          "modifier (59, XE, XS, XP, XU) is supported by the documentation. pumpbill ships no official "
+          "modifier (e.g. 25, 59, XE, XS, XP, XU) is supported by the documentation. pumpbill ships no official "
           "pairs; this rule runs only on files you load.",
       correct="Bill column 1; bill column 2 only when the indicator is 1 and the documentation supports a modifier.",
       source="ncci-defs", confidence="high")
@@ -161,11 +164,11 @@ def official_ptp_edit(ctx: Context) -> Iterator[Hit]:
             edit = result.edit
             col2_line = j if b.code == edit.column2 else i
             col2 = ctx.lines[col2_line - 1]
-            if edit.modifier_indicator == "1" and set(col2.modifiers) & NCCI_BYPASS_MODIFIERS:
+            if edit.modifier_indicator == "1" and set(col2.modifiers) & NCCI_ASSOCIATED_MODIFIERS:
                 continue
             fix_text = ("remove " + edit.column2 if edit.modifier_indicator != "1" else
-                        f"remove {edit.column2}, or append 59/X{{EPSU}} only if the documentation supports a "
-                        "distinct service")
+                        f"remove {edit.column2}, or append the NCCI-associated modifier the documentation supports "
+                        "(25 for a separate E/M; 59/X{EPSU} for a distinct procedure)")
             yield Hit(col2_line, {"col1": edit.column1, "col2": edit.column2, "dos": ctx.dos.isoformat(),
                                   "mi": edit.modifier_indicator, "provenance": result.provenance,
                                   "fix_text": fix_text})

@@ -26,7 +26,8 @@ def _line_of(ctx: Context, dx: str) -> int | None:
 
 def _implanted_service(ctx: Context) -> bool:
     pump = ctx.enc.pump
-    return bool(ctx.enc.services.any and pump is not None and pump.type != "portable")
+    return bool(ctx.enc.services.any and pump is not None and pump.type != "portable"
+                and "62362" not in ctx.enc.other_procedures)
 
 
 def _complications(ctx: Context) -> list[str]:

@@ -157,7 +157,7 @@ def imaging_reason_missing(ctx: Context) -> Iterator[Hit]:
 
 @rule("PB509", "residual-discrepancy", "warning",
       message="residual {residual} mL vs expected {expected} mL: a difference of {diff} mL needs an explanation",
-      fix="Document the discrepancy and what was done about it (pocket-fill check, pump evaluation)",
+      fix="Document the discrepancy and what was done about it (residual_note: pocket-fill check, pump evaluation)",
       what="A residual volume that differs from the expected residual by more than pumpbill's review "
            "threshold (1 mL or 20% of the expected volume, whichever is larger; a teaching threshold, not "
            "an official number).",
@@ -167,7 +167,7 @@ def imaging_reason_missing(ctx: Context) -> Iterator[Hit]:
       source=SRC, confidence="low")
 def residual_discrepancy(ctx: Context) -> Iterator[Hit]:
     r = ctx.enc.refill
-    if r is None or r.residual_ml is None or r.expected_residual_ml is None:
+    if r is None or r.residual_ml is None or r.expected_residual_ml is None or r.residual_note:
         return
     diff = abs(r.residual_ml - r.expected_residual_ml)
     if diff > max(RESIDUAL_TOLERANCE_ML, r.expected_residual_ml * RESIDUAL_TOLERANCE_SHARE):

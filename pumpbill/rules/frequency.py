@@ -18,7 +18,8 @@ def _days(d) -> str:
 @rule("PB601", "refill-interval-short", "warning",
       message="refill {actual} days after the previous one, but the reservoir would last {alarm} days to the "
               "alarm; under half the computed interval",
-      fix="Document why the early refill was needed (dose increase, concentration change, alarm, malfunction)",
+      fix="Document why the early refill was needed (interval_reason: dose increase, concentration change, "
+          "alarm, malfunction)",
       what="A refill much sooner than the previous fill and dose allowed (under half the computed days to "
            "the low-reservoir alarm; the half is pumpbill's review threshold, not a payer rule).",
       why="Payers watch how often refills are billed. An early refill is fine with a reason; without one "
@@ -27,13 +28,16 @@ def _days(d) -> str:
       source=SRC)
 def refill_interval_short(ctx: Context) -> Iterator[Hit]:
     iv = ctx.interval
+    if ctx.enc.interval_reason:
+        return
     if iv and iv.alarm_days and iv.actual_days < iv.alarm_days * SHORT_INTERVAL_RATIO:
         yield Hit(None, {"actual": iv.actual_days, "alarm": _days(iv.alarm_days)})
 
 
 @rule("PB602", "refill-interval-beyond-alarm", "warning",
       message="refill {actual} days after the previous one; the low-reservoir alarm was due after {alarm} days",
-      fix="Review the scheduling: refill before the alarm date; document any alarm and the patient's status",
+      fix="Refill before the alarm date; document why this one was late (interval_reason), any alarm and the "
+          "patient's status",
       what="A refill later than the computed low-reservoir alarm date.",
       why="Past the alarm the pump may run dry: baclofen withdrawal is dangerous. Auditors and risk "
           "managers read a late refill as a safety lapse.",
@@ -41,13 +45,15 @@ def refill_interval_short(ctx: Context) -> Iterator[Hit]:
       source=SRC)
 def refill_interval_beyond_alarm(ctx: Context) -> Iterator[Hit]:
     iv = ctx.interval
+    if ctx.enc.interval_reason:
+        return
     if iv and iv.alarm_days is not None and iv.actual_days > iv.alarm_days:
         yield Hit(None, {"actual": iv.actual_days, "alarm": _days(iv.alarm_days)})
 
 
 @rule("PB603", "refill-interval-beyond-drug-limit", "warning",
       message="refill {actual} days after the previous one, beyond the drug's limit of {limit} days ({label})",
-      fix="Refill within the labelled interval and document the reason for any delay",
+      fix="Refill within the labelled interval and document the reason for any delay (interval_reason)",
       what="An interval longer than the drug's labelled limit (ziconotide: first refill within 14 days; "
            "then every 40 days diluted, 84 days undiluted).",
       why="Past the labelled stability limit the drug may no longer be reliable, whatever the reservoir "
@@ -56,6 +62,8 @@ def refill_interval_beyond_alarm(ctx: Context) -> Iterator[Hit]:
       source="prialt")
 def refill_interval_beyond_drug_limit(ctx: Context) -> Iterator[Hit]:
     iv = ctx.interval
+    if ctx.enc.interval_reason:
+        return
     if iv and iv.limit and iv.actual_days > iv.limit[0]:
         yield Hit(None, {"actual": iv.actual_days, "limit": iv.limit[0], "label": iv.limit[1]})
 
