@@ -55,11 +55,11 @@ def example_edits(code: str):
 
 
 def template(text: str) -> str:
-    """A message or fix template for reading: '{code}' becomes '<code>'."""
-    return re.sub(r"(?<!\{)\{([a-z_]+)\}(?!\})", r"<\1>", text).replace("{{", "{").replace("}}", "}")
+    """A message or fix template for reading: '{code}' becomes '\u2039code\u203a'."""
+    return re.sub(r"(?<!\{)\{([a-z_]+)\}(?!\})", "\u2039\\1\u203a", text).replace("{{", "{").replace("}}", "}")
 
 
-def rule_markdown(rule: Rule, *, heading: str = "#") -> str:
+def rule_markdown(rule: Rule, *, heading: str = "#", myst: bool = False) -> str:
     """A rule's page with the fixed sections, in Markdown."""
     out = [f"{heading} {rule.code} {rule.name}", "",
            f"*{rule.family}* · severity **{rule.severity}** · since {rule.since} · "
@@ -78,10 +78,13 @@ def rule_markdown(rule: Rule, *, heading: str = "#") -> str:
     good = example_text(rule.code, "good")
     if good:
         out += ["The same case done right (this rule does not fire):", "", "```yaml", good.rstrip(), "```", ""]
-    out += [f"{h} Source", "", rule.source_title, "", f"{h} Confidence", "",
-            f"**{rule.confidence_level}**." + ("" if rule.confidence_level == "high" else
-                                               " Verify with the current CPT book and your payer before relying on it."),
-            ""]
+    out += [f"{h} Source", "", rule.source_title, "", f"{h} Confidence", ""]
+    if rule.confidence_level == "high":
+        out += [f"**{rule.confidence_level}**.", ""]
+    else:
+        note = (f"Confidence **{rule.confidence_level}**. Verify with the current CPT book and your payer before "
+                f"relying on it. Source: {rule.source_title}.")
+        out += ([":::{admonition} Verify", ":class: warning", note, ":::", ""] if myst else [note, ""])
     return "\n".join(out)
 
 

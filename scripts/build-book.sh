@@ -11,5 +11,7 @@ VENV="${VENV:-$ROOT/.venv}"
 cd "$ROOT"
 
 bash scripts/fetch-web-assets.sh
+# The rule catalogue is generated from the registry (never written twice).
+"$VENV/bin/python" -m pumpbill.bookgen book/reference/rules
 export PATH="$VENV/bin:$PATH"
 "$VENV/bin/jupyter-book" build . -W -n --keep-going "$@"
