@@ -54,9 +54,10 @@ class CheckResult:
 
 def _finding(rule: Rule, line: int | None, evidence: dict[str, Any]) -> Finding:
     # built from registry data, so validation would only cost time
-    return Finding.model_construct(rule=rule.code, name=rule.name, severity=rule.severity, message=rule.message.format(**evidence),
-                   line=line, fix=rule.fix.format(**evidence), confidence=rule.confidence_level,
-                   source=rule.source_title)
+    return Finding.model_construct(rule=rule.code, name=rule.name, severity=rule.severity,
+                                   message=rule.message.format(**evidence), line=line,
+                                   fix=rule.fix.format(**evidence), confidence=rule.confidence_level,
+                                   source=rule.source_title)
 
 
 def resolve_profile(scenario: Scenario, payer: str | None = None, source: str = "<scenario>") -> PayerProfile:

@@ -41,7 +41,8 @@ def valid_scenarios(draw):
         "diagnoses": draw(st.lists(st.sampled_from(DX), max_size=4, unique=True)),
     }
     if services["reprogramming"]:
-        enc["reprogramming"] = {"changes": draw(st.lists(st.sampled_from(CHANGES), min_size=1, max_size=3, unique=True))}
+        changes = draw(st.lists(st.sampled_from(CHANGES), min_size=1, max_size=3, unique=True))
+        enc["reprogramming"] = {"changes": changes}
     if services["refill"]:
         unit = draw(st.sampled_from(["mg/mL", "mcg/mL"]))
         enc["refill"] = {

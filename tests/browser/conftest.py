@@ -65,6 +65,8 @@ def site_dir() -> Path:
     if os.environ.get("PUMPBILL_BUILD_BOOK") == "1":
         subprocess.run(["bash", str(ROOT / "scripts" / "build-book.sh")], cwd=ROOT, check=True)
     if not (SITE_DIR / "index.html").is_file():
+        if os.environ.get("PUMPBILL_REQUIRE_SITE") == "1":  # scripts/test.sh: a missing site is a failure
+            pytest.fail(f"{SITE_DIR} does not exist although PUMPBILL_REQUIRE_SITE=1")
         pytest.skip(
             f"{SITE_DIR.relative_to(ROOT)} does not exist: build the book first "
             "(scripts/build-book.sh) or set PUMPBILL_BUILD_BOOK=1"
