@@ -19,6 +19,13 @@ BRAIN = frozenset({"intraventricular"})
 SYSTEMIC = frozenset({"intravenous", "intra_arterial"})
 
 
+def routine_pump_visit(enc: Encounter) -> bool:
+    """A maintenance visit for an implanted pump (not an implant session, not a portable pump)."""
+    pump = enc.pump
+    return bool(enc.services.any and pump is not None and pump.type != "portable"
+                and "62362" not in enc.other_procedures)
+
+
 def is_physician(enc: Encounter) -> bool:
     return enc.performed_by in ("physician", "qhp")
 
@@ -151,6 +158,9 @@ def select(enc: Encounter, profile: PayerProfile) -> Selection:
         sel.drug_lines = _drug_lines(enc)
         if refill.supplied_by != "practice":
             sel.notes.append(f"drug supplied by the {refill.supplied_by}: the practice bills no drug line")
+        elif refill.drug == "hydromorphone" and enc.date < facts.J1171_FIRST_DOS:
+            sel.notes.append("hydromorphone before 2025 was billed with J1170, whose billing unit is not in "
+                             "pumpbill's reference: look it up; no drug line is recommended")
         elif refill.drug == "other":
             sel.notes.append("drug 'other': look up its HCPCS code and billing unit; pumpbill has none")
     em = enc.em_visit
@@ -210,7 +220,7 @@ def recommended_diagnoses(enc: Encounter) -> list[str]:
     if complications:
         rest = [d for d in dx if d not in complications and d not in (facts.ROUTINE_PUMP_DX,)]
         return complications + rest
-    if not enc.services.any or enc.pump is None or enc.pump.type == "portable":
+    if not routine_pump_visit(enc):
         return dx
     rest = [d for d in dx if d not in (facts.ROUTINE_PUMP_DX, facts.LESS_SPECIFIC_PUMP_DX)]
     return [facts.ROUTINE_PUMP_DX] + rest

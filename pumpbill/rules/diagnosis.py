@@ -14,6 +14,7 @@ from ..facts import (
     WRONG_DEVICE_DX,
 )
 from ..icd import code_set
+from ..selection import routine_pump_visit
 from .registry import Context, Hit, rule
 
 
@@ -25,9 +26,7 @@ def _line_of(ctx: Context, dx: str) -> int | None:
 
 
 def _implanted_service(ctx: Context) -> bool:
-    pump = ctx.enc.pump
-    return bool(ctx.enc.services.any and pump is not None and pump.type != "portable"
-                and "62362" not in ctx.enc.other_procedures)
+    return routine_pump_visit(ctx.enc)
 
 
 def _complications(ctx: Context) -> list[str]:
@@ -45,8 +44,8 @@ def _complications(ctx: Context) -> list[str]:
 def invalid_diagnosis(ctx: Context) -> Iterator[Hit]:
     cs = code_set()
     for dx in ctx.all_dx:
-        if dx == "G35":
-            continue  # PB402 explains G35 by date of service
+        if dx == "G35" or dx.startswith("G35."):
+            continue  # PB402 and PB409 explain G35 by date of service
         status = cs.status(dx)
         if status == "billable":
             continue
@@ -159,3 +158,18 @@ def underlying_condition_missing(ctx: Context) -> Iterator[Hit]:
     other = [d for d in ctx.all_dx if not d.startswith("Z")]
     if not other:
         yield Hit(None, {"have": ", ".join(ctx.all_dx) or "no diagnosis at all"})
+
+
+@rule("PB409", "g35-subcode-before-fy2026", "error",
+      message="{dx} on {dos}: the G35 subcodes exist only for dates of service on or after 2025-10-01; use G35",
+      fix="Code G35 for dates of service before 2025-10-01",
+      what="A G35.A-G35.D multiple sclerosis subcode on a date of service before 2025-10-01.",
+      why="The subcodes were created by the FY2026 code set; before it, G35 itself was the billable code.",
+      correct="DOS 2025-09-15: G35. DOS 2025-10-01 or later: G35.A (for example).",
+      source="g35-fy2026")
+def g35_subcode_before_fy2026(ctx: Context) -> Iterator[Hit]:
+    if ctx.dos >= G35_EXPANDED_ON:
+        return
+    for dx in ctx.all_dx:
+        if dx.startswith("G35."):
+            yield Hit(_line_of(ctx, dx), {"dx": dx, "dos": ctx.dos.isoformat()})

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..facts import FACILITY_POS, FAMILY_CODES, INCIDENT_TO_CODES, NON_FACILITY_POS, is_facility
+from ..facts import (
+    FACILITY_POS,
+    FAMILY_CODES,
+    INCIDENT_TO_CODES,
+    NON_FACILITY_POS,
+    VIRTUAL_DIRECT_SUPERVISION_FROM,
+    is_facility,
+)
 from .registry import Context, Hit, rule
 
 
@@ -15,8 +22,9 @@ from .registry import Context, Hit, rule
       what="95990, 96521 or 96522 on a practitioner's claim with a facility place of service.",
       why="These codes have PC/TC indicator 5 (incident-to): the fee schedule pays them only in office-type "
           "settings. In a hospital the facility bills them under OPPS (95990: APC 5694).",
-      correct="Hospital outpatient refill by hospital staff: no professional line; the hospital bills 95990.",
-      source="pfs-2025", supersedes=("PB001",))
+      correct="Hospital outpatient refill by hospital staff: no professional line; the hospital bills 95990. "
+              "A physician who refilled personally bills 95991 at the facility rate.",
+      source="pfs-2025")
 def incident_to_code_in_facility(ctx: Context) -> Iterator[Hit]:
     pos = ctx.enc.place_of_service
     if is_facility(pos):
@@ -37,7 +45,7 @@ def incident_to_code_in_facility(ctx: Context) -> Iterator[Hit]:
 def staff_service_in_facility(ctx: Context) -> Iterator[Hit]:
     pos = ctx.enc.place_of_service
     if is_facility(pos) and ctx.enc.performed_by == "clinical_staff":
-        for i, ln in ctx.billed(FAMILY_CODES):
+        for i, ln in ctx.billed(FAMILY_CODES + ("95991",)):
             yield Hit(i, {"code": ln.code, "pos": pos})
 
 
@@ -45,7 +53,8 @@ def staff_service_in_facility(ctx: Context) -> Iterator[Hit]:
       message="clinical staff performed the service under {level} supervision; incident-to billing needs direct "
               "supervision{virtual}",
       fix="Document direct supervision (the practitioner immediately available{virtual}), or do not bill incident-to",
-      what="A staff-performed service billed incident-to in an office with general or no supervision recorded.",
+      what="A staff-performed service billed incident-to in an office with general or no supervision recorded, "
+           "or with virtual direct supervision before 2026.",
       why="Incident-to requires the billing practitioner's direct supervision. Since 2026, direct "
           "supervision may be virtual (real-time audio-video) for PC/TC-5 codes such as 95990.",
       correct="'RN refill; Dr. Smith on site (direct supervision).'",
@@ -56,6 +65,11 @@ def supervision_not_direct(ctx: Context) -> Iterator[Hit]:
             and enc.supervision in ("general", "none")):
         virtual = ", in person or, from 2026, by real-time audio-video" if enc.date.year >= 2026 else ""
         yield Hit(None, {"level": enc.supervision, "virtual": virtual})
+    elif (enc.performed_by == "clinical_staff" and enc.services.any and not is_facility(enc.place_of_service)
+          and enc.supervision == "virtual_direct" and enc.date < VIRTUAL_DIRECT_SUPERVISION_FROM):
+        yield Hit(None, {"level": "virtual direct",
+                         "virtual": " in person; the reference allows virtual direct supervision from 2026 "
+                                    "(for earlier dates, verify with your MAC)"})
 
 
 @rule("PB704", "pos-unclassified", "info",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..facts import FAMILY_CODES, PUMP_SERVICE_CODES
+from ..facts import FAMILY_CODES, PUMP_SERVICE_CODES, is_facility
 from ..selection import SPINAL, effective_reprogramming, is_physician
 from .registry import Context, Hit, rule
 
@@ -50,7 +50,7 @@ def refill_code_without_reprogramming(ctx: Context) -> Iterator[Hit]:
 
 @rule("PB003", "physician-code-without-physician", "error",
       message="{billed} requires a physician/QHP to perform the service, but the note says: {performer}",
-      fix="Bill {expected}, the code for the same work by clinical staff, or document the physician's work",
+      fix="{fix_text}",
       what="62370 or 95991 is billed when the service was not performed personally by a physician or "
            "other qualified health care professional.",
       why="62370 and 95991 differ from 62369 and 95990 only in who performs the work. There is no "
@@ -61,9 +61,13 @@ def physician_code_without_physician(ctx: Context) -> Iterator[Hit]:
     if is_physician(ctx.enc):
         return
     performer = ctx.enc.performed_by or "performer not documented"
+    facility_staff = ctx.enc.performed_by == "clinical_staff" and is_facility(ctx.enc.place_of_service)
     for i, ln in ctx.billed(("62370", "95991")):
-        yield Hit(i, {"billed": ln.code, "performer": performer,
-                      "expected": "62369" if ln.code == "62370" else "95990"})
+        staff_code = "62369" if ln.code == "62370" else "95990"
+        fix_text = ("Remove the line: in a facility the hospital bills its staff's work" if facility_staff else
+                    f"Bill {staff_code}, the code for the same work by clinical staff, or document the "
+                    "physician's work")
+        yield Hit(i, {"billed": ln.code, "performer": performer, "fix_text": fix_text})
 
 
 @rule("PB004", "spinal-code-wrong-route", "error",
