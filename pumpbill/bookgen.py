@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     written = write(Path(args[0]) if args else DEFAULT_OUT)
     print(f"bookgen: {len(written)} rule pages in {written[0].parent}")
+    from .exercises.catalog import write_public_json
+
+    print(f"bookgen: public exercises (no keys) in {write_public_json()}")
     return 0
 
 

@@ -24,12 +24,10 @@ def public_payload(root: Path = REPO_EXERCISES) -> dict[str, Any]:
     """{set id: {title, description, exercises: [public exercise dicts]}} from the exercise folders."""
     from .store import load_set
 
-    out: dict[str, Any] = {}
-    for folder in sorted(p for p in root.iterdir() if (p / "set.yaml").is_file()):
-        s = load_set(folder)
-        out[s.id] = {"title": s.title, "description": s.description,
-                     "exercises": [e.public() for e in s.exercises]}
-    return out
+    sets = [load_set(p) for p in sorted(root.iterdir()) if (p / "set.yaml").is_file()]
+    return {s.id: {"title": s.title, "description": s.description, "order": s.order,
+                   "exercises": [e.public() for e in s.exercises]}
+            for s in sorted(sets, key=lambda s: (s.order, s.id))}
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +49,7 @@ def public_exercise(exercise_id: str) -> Exercise:
 
 def write_public_json(target: Path | None = None, root: Path = REPO_EXERCISES) -> Path:
     target = target or Path(str(resources.files("pumpbill").joinpath(PUBLIC_JSON)))
-    text = json.dumps(public_payload(root), indent=1, sort_keys=True) + "\n"
+    text = json.dumps(public_payload(root), indent=1) + "\n"
     if not target.exists() or target.read_text("utf-8") != text:
         target.write_text(text, "utf-8")
     return target

@@ -125,6 +125,7 @@ class ExerciseSet(_Strict):
     id: Ident
     title: str
     description: str = ""
+    order: int = Field(100, description="position in the book's list of sets")
     exercises: list[Exercise]
 
     def get(self, exercise_id: str) -> Exercise | None:

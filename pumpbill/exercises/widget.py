@@ -184,3 +184,32 @@ def exercise_widget(ex: Exercise | dict[str, Any], mode: str = "practice", train
     box.pumpbill = {"lines": lines, "dx": dx, "rules": rule_pick, "doc": doc, "out": out, "hints": hint_out,  # type: ignore[attr-defined]
                     "check": on_check, "hint": on_hint, "save": on_save}
     return box
+
+
+def exercise_picker(mode: str = "practice", trainee: str = "trainee", set_ids: tuple[str, ...] | None = None,
+                    folder: str | Path = ".") -> W.Widget:
+    """Choose a set and an exercise; the exercise appears below. Exercises come without keys."""
+    from .catalog import public_sets
+
+    sets = {k: v for k, v in public_sets().items() if set_ids is None or k in set_ids}
+    set_pick = W.Dropdown(options=[(v["title"], k) for k, v in sets.items()], description="Set",
+                          layout=W.Layout(width="90%"))
+    ex_pick = W.Dropdown(description="Exercise", layout=W.Layout(width="90%"))
+    holder = W.VBox()
+
+    def on_set(_c=None) -> None:
+        exs = sets[set_pick.value]["exercises"]
+        ex_pick.options = [(f"{e['id']}: {e['title']} ({e['level']})", i) for i, e in enumerate(exs)]
+        ex_pick.value = 0
+
+    def on_ex(_c=None) -> None:
+        if ex_pick.value is None:
+            return
+        data = sets[set_pick.value]["exercises"][ex_pick.value]
+        holder.children = [exercise_widget(data, mode=mode, trainee=trainee, folder=folder)]
+
+    set_pick.observe(on_set, names="value")
+    ex_pick.observe(on_ex, names="value")
+    on_set()
+    on_ex()
+    return W.VBox([set_pick, ex_pick, holder])
