@@ -16,7 +16,6 @@ from . import facts
 from .models import Encounter
 from .quantities import Amount, Concentration
 
-
 #: Dates further out than this are not planned (a tiny dose would otherwise overflow the calendar).
 MAX_PLAN_DAYS = 3650
 
