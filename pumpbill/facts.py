@@ -203,6 +203,13 @@ WRONG_DEVICE_DX: dict[str, str] = {
 }
 #: Prefixes of the complication codes used instead of Z45.1 for a device problem.
 COMPLICATION_PREFIXES: tuple[str, ...] = ("T85.6", "T85.7")
+#: Underlying conditions the pump treats (FACTS section 4), as codes or code families ("I69.3-": any code under it;
+#: spinal cord injury sequelae take the 7th character S).
+UNDERLYING_CONDITIONS: dict[str, tuple[str, ...]] = {
+    "pain": ("G89.29", "G89.4", "G89.3", "G89.21", "G89.28", "M96.1"),
+    "spasticity": ("G80.0", "G80.1", "G80.2", "G80.8", "G82.20", "G82.21", "G82.22", "G82.50", "G82.51", "G82.52",
+                   "G82.53", "G82.54", "G95.89", "R25.2", "M62.838", "I69.3-"),
+}
 #: Bare G35 is invalid for dates of service on or after this date.
 G35_EXPANDED_ON = date(2025, 10, 1)
 G35_REPLACEMENTS = "G35.A, G35.B0-G35.B2, G35.C0-G35.C2 or G35.D"

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 import ipywidgets as W
+import yaml
 
 from . import facts
 from .engine import check
@@ -310,7 +311,10 @@ def diagnosis_html(codes: str, dos: str, visit: str = "routine") -> str:
     gaps = [f for f in result.findings if f.rule.startswith("PB4")]
     hint = ("" if visit == "routine" else "<p><small>Visit for a device problem: code the T85.6-/T85.7- "
             "complication first, instead of Z45.1.</small></p>")
-    return (table + f"<p>Point the pump-service line to: <b>{escape(order)}</b></p>" + hint
+    era = ("" if date.fromisoformat(dos) >= facts.G35_EXPANDED_ON else
+           f"<p><small>Status is from the {escape(cs.label)} set; the date of service is earlier, when the code "
+           "set differed (for example, G35 itself was billable before 2025-10-01).</small></p>")
+    return (table + era + f"<p>Point the pump-service line to: <b>{escape(order)}</b></p>" + hint
             + findings_list(gaps, link_base=RULES_LINK))
 
 
@@ -406,6 +410,24 @@ def spot_cases(codes: tuple[str, ...] = SPOT_RULES) -> list[tuple[str, str]]:
     return [(c, t) for c in codes if (t := example_text(c, "bad"))]
 
 
+def spot_case_text(case_text: str) -> str:
+    """What the learner sees: the encounter and the claim only (no title, story or comments: they give it away)."""
+    sc = loads_scenario(case_text, "case")
+    data = sc.model_dump(mode="json", include={"encounter", "claim"}, exclude_none=True, exclude_defaults=True)
+    return yaml.safe_dump(_numbers(data), sort_keys=False, width=100)
+
+
+def _numbers(node: Any, key: str = "") -> Any:
+    """Volumes come back from JSON mode as strings ('20'); show them as numbers."""
+    if isinstance(node, dict):
+        return {k: _numbers(v, k) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_numbers(v) for v in node]
+    if isinstance(node, str) and key.endswith("_ml"):
+        return float(node) if "." in node else int(node)
+    return node
+
+
 def spot_html(case_text: str, answer: str, truth: str) -> str:
     result = check(loads_scenario(case_text, "case"))
     fired = result.fired()
@@ -427,9 +449,7 @@ def spot_the_error(seed: int = 0) -> W.Widget:
     shown, out = W.HTML(), W.HTML()
 
     def show() -> None:
-        text = cases[pick.value][1]
-        body = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("#"))
-        shown.value = f"<pre style='font-size:0.85em'>{escape(body)}</pre>"
+        shown.value = f"<pre style='font-size:0.85em'>{escape(spot_case_text(cases[pick.value][1]))}</pre>"
         out.value = ""
 
     button.on_click(lambda _b: setattr(out, "value", spot_html(cases[pick.value][1], answer.value,

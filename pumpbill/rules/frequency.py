@@ -16,8 +16,8 @@ def _days(d) -> str:
 
 
 @rule("PB601", "refill-interval-short", "warning",
-      message="refill {actual} days after the previous one, but the reservoir would last {alarm} days to the "
-              "alarm; under half the computed interval",
+      message="refill {actual} days after the previous one, but the pump and drug allowed {alarm} days (the "
+              "earlier of the alarm and the drug's limit); under half the computed interval",
       fix="Document why the early refill was needed (interval_reason: dose increase, concentration change, "
           "alarm, malfunction)",
       what="A refill much sooner than the previous fill and dose allowed (under half the computed days to "
@@ -30,8 +30,11 @@ def refill_interval_short(ctx: Context) -> Iterator[Hit]:
     iv = ctx.interval
     if ctx.enc.interval_reason:
         return
-    if iv and iv.alarm_days and iv.actual_days < iv.alarm_days * SHORT_INTERVAL_RATIO:
-        yield Hit(None, {"actual": iv.actual_days, "alarm": _days(iv.alarm_days)})
+    if not iv or not iv.alarm_days:
+        return
+    planned = min(iv.alarm_days, iv.limit[0]) if iv.limit else iv.alarm_days  # the drug's limit may come first
+    if iv.actual_days < planned * SHORT_INTERVAL_RATIO:
+        yield Hit(None, {"actual": iv.actual_days, "alarm": _days(planned)})
 
 
 @rule("PB602", "refill-interval-beyond-alarm", "warning",

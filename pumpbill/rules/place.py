@@ -58,7 +58,7 @@ def staff_service_in_facility(ctx: Context) -> Iterator[Hit]:
       why="Incident-to requires the billing practitioner's direct supervision. Since 2026, direct "
           "supervision may be virtual (real-time audio-video) for PC/TC-5 codes such as 95990.",
       correct="'RN refill; Dr. Smith on site (direct supervision).'",
-      source="supervision-2026", confidence="medium")
+      source="supervision-2026")
 def supervision_not_direct(ctx: Context) -> Iterator[Hit]:
     enc = ctx.enc
     if (enc.performed_by == "clinical_staff" and enc.services.any and not is_facility(enc.place_of_service)
