@@ -1,10 +1,11 @@
 """The rules an audit can report, with the severity and source of each.
 
-Codes ``PB...`` are the rule codes of the core registry (``pumpbill.rules``): a
-finding of the audit and a finding of ``pumpbill check`` on the same error carry
-the same code. ``AUD..`` codes are audit-only checks that look across many claims
-(trends, peers) and have no single-encounter rule. This module imports nothing
-heavy so that ``pumpbill --help`` stays fast and pandas-free.
+Codes ``PB...`` are the rule codes of the core registry (``pumpbill.rules.REGISTRY``): a
+finding of the audit and a finding of ``pumpbill check`` on the same error carry the same
+code, name, severity and source (a test keeps them in step). The ``docs`` here say what the
+*audit* can see from claim lines alone. ``AUD..`` codes are audit-only checks that look
+across many claims (trends, peers) and have no single-encounter rule. This module is plain
+data, importing neither the registry nor pandas, so that ``pumpbill --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ class AuditRule:
 RULES: dict[str, AuditRule] = {
     r.code: r
     for r in [
-        AuditRule("PB101", "multiple-family-codes", "error",
-                  "More than one unit of 62367-62370 for one patient on one day: the family is a set "
-                  "of alternatives, one code per session.", "FACTS s.1", "cpt-family"),
+        AuditRule("PB101", "multiple-pump-service-codes", "error",
+                  "More than one pump-service code (62367-62370, 95990/95991, 96521/96522; units "
+                  "counted) for one patient on one day: the codes are alternatives, one per session. "
+                  "A single 62367-62370 + 95990/95991 pair is left to PB102.", "FACTS s.1", "cpt-family"),
         AuditRule("PB102", "family-with-refill-code", "error",
                   "62367-62370 billed with 95990/95991 for the same patient and day: CPT says not to "
                   "report them together (interrogation is included in 95990/95991 when performed).",
@@ -44,7 +46,7 @@ RULES: dict[str, AuditRule] = {
         AuditRule("PB206", "deleted-code-j1170", "error",
                   "J1170 (hydromorphone) on or after 2025-01-01: deleted for 2025, use J1171.",
                   "FACTS s.3", "hcpcs"),
-        AuditRule("PB302", "jz-jw-missing", "error",
+        AuditRule("PB302", "jz-missing", "error",
                   "Drug line (a FACTS s.3 drug code) with neither JZ nor JW on the same claim and code. "
                   "The audit cannot see the container, so this one finding stands for both registry "
                   "rules PB302 (JZ missing) and PB303 (JW missing); it does not apply to a multi-dose "

@@ -55,8 +55,10 @@ class Progress:
         self.stream.flush()
         self._shown = True
 
-    def close(self) -> None:
+    def close(self, ok: bool = True) -> None:
+        """End the bar's line (at 100% "done" unless the run failed)."""
         if self.enabled and self._shown:
-            self.update(1.0, "done", force=True)
+            if ok:
+                self.update(1.0, "done", force=True)
             self.stream.write("\n")
             self.stream.flush()

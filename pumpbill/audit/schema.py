@@ -1,11 +1,35 @@
 """Read a practice's claim-line CSV: map its columns, validate every row, keep physical line numbers.
 
+The export, one claim line per row (UTF-8, comma-separated, header row; other columns ignored):
+
+========================  ======================================================================
+claim_id                  required; any text
+patient_id, provider_id   required; any text (de-identified: never real identifiers)
+date_of_service           required; YYYY-MM-DD (or MM/DD/YYYY), 2000-2099
+place_of_service          required; CMS two-digit POS ("1" is read as "01")
+code                      required; CPT (5 digits), HCPCS (letter + 4 digits) or CPT II/III
+modifiers                 required column, may be empty; two-character modifiers, separated by
+                          spaces, commas, semicolons, pipes or colons ("25", "JZ", "25 59")
+units                     required; a whole number above 0
+diagnoses                 optional; ICD-10-CM codes, same separators, dots optional
+payer                     optional; text
+reservoir_ml, volume_added_ml, volume_after_ml, concentration_mcg_per_ml, daily_dose_mcg,
+alarm_ml                  optional dose data (FACTS s.7) on the refill line; numbers. Volume
+                          after refill = volume_after_ml, else min(volume_added_ml,
+                          reservoir_ml); alarm volume defaults to 2 mL
+drug_diluted              optional; yes/no, for the ziconotide limit (40 / 84 days)
+change_note               optional; any text = a documented change at that visit (AUD03)
+========================  ======================================================================
+
+Headers are matched case-insensitively, with a few aliases (``ALIASES``: "DOS", "POS", "CPT",
+"NPI", "Dx"...).
+
 Why this shape: a claims export is big (a million lines) but has few distinct values per
-column (codes, modifiers, dates, places of service). Every column is read as a pandas
-``category`` and each *distinct* value is validated once, then mapped back to the rows by
-its integer code: validation costs in proportion to the distinct values, not the rows.
-Rows that fail are never dropped silently: they go to ``Claims.malformed`` with their line
-number in the file and the reason.
+column (codes, modifiers, dates, places of service). Every column is read as text, turned
+into a pandas ``category``, and each *distinct* value is validated once, then mapped back
+to the rows by its integer code: validation costs in proportion to the distinct values, not
+the rows. Rows that fail are never dropped silently: they go to ``Claims.malformed`` with
+their line number in the file and the reason, and the run goes on.
 """
 
 from __future__ import annotations
@@ -107,7 +131,8 @@ def _sniff(path: Path, head: bytes) -> None:
     """Refuse what is plainly not CSV text (a spreadsheet, an archive, an image)."""
     if b"\x00" in head:
         raise AuditInputError(f"{path}: binary file (NUL bytes), not a CSV text export")
-    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    b = np.frombuffer(head, dtype=np.uint8)
+    control = int(((b < 9) | ((b > 13) & (b < 32))).sum())
     if head and control / len(head) > 0.01:
         raise AuditInputError(f"{path}: binary file (control bytes), not a CSV text export")
 
@@ -149,9 +174,16 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:200]
 
 
+class _Unterminated(Exception):
+    """A quote opened and never closed: the parser reads the rest of the file as one field."""
+
+    def __init__(self, record: int) -> None:
+        self.record = record  # 0-based, header = 0
+
+
 def _read_chunks(path: Path, usecols: list[str], size: int, head: bytes, progress: Progress,
-                 chunk_rows: int) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
-    """Parse every used column as ``category``, in chunks (for the progress bar)."""
+                 chunk_rows: int, nrows: int | None = None) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+    """Parse every used column as text, then ``category``, in chunks (for the progress bar)."""
     est_rows = max(1, int(size * max(head.count(b"\n"), 1) / max(len(head), 1)))
     skipped: list[tuple[int, str]] = []
     chunks: list[pd.DataFrame] = []
@@ -160,19 +192,22 @@ def _read_chunks(path: Path, usecols: list[str], size: int, head: bytes, progres
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", pd.errors.ParserWarning)
             reader = pd.read_csv(
-                path, usecols=usecols, dtype="category", encoding="utf-8-sig", encoding_errors="replace",
+                path, usecols=usecols, dtype=object, encoding="utf-8-sig", encoding_errors="replace",
                 on_bad_lines="warn", skip_blank_lines=False, keep_default_na=False, na_values=[""],
-                chunksize=chunk_rows,
+                chunksize=chunk_rows, nrows=nrows,
             )
             with reader:
                 for chunk in reader:
-                    chunks.append(chunk)
+                    chunks.append(_categorise(chunk))
                     done += len(chunk)
                     progress.update(done / est_rows, "reading")
         for w in caught:
             for m in re.finditer(r"Skipping line (\d+): ([^\n]*)", str(w.message)):
                 skipped.append((int(m.group(1)), m.group(2).strip()))
     except (pd.errors.ParserError, UnicodeError, ValueError) as exc:
+        m = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+        if m and nrows is None:
+            raise _Unterminated(int(m.group(1))) from None
         raise AuditInputError(f"{path}: not a readable CSV ({_one_line(exc)})") from None
     if not chunks:
         return pd.DataFrame({c: pd.Categorical([]) for c in usecols}), skipped
@@ -180,6 +215,16 @@ def _read_chunks(path: Path, usecols: list[str], size: int, head: bytes, progres
         return chunks[0].reset_index(drop=True), skipped
     data = {c: union_categoricals([ch[c] for ch in chunks]) for c in usecols}
     return pd.DataFrame(data), skipped
+
+
+def _categorise(chunk: pd.DataFrame) -> pd.DataFrame:
+    """Text columns to ``category`` via factorize (read_csv's own "category" dtype infers numbers
+    and loses "007"; ``astype("category")`` is twice as slow)."""
+    out = {}
+    for c in chunk.columns:
+        codes, uniques = pd.factorize(chunk[c].to_numpy(dtype=object), use_na_sentinel=True)
+        out[c] = pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
+    return pd.DataFrame(out)
 
 
 # --- per distinct value validation -------------------------------------------------------------------
@@ -279,29 +324,40 @@ def read_claims(path: str | Path, progress: Progress | None = None, max_bytes: i
     if missing:
         shown = ", ".join(str(h) for h in header[:12]) or "(none)"
         raise AuditInputError(f"{p}: missing required column(s): {', '.join(missing)} (found: {shown})")
-    notes = [f"optional column '{c}' absent" for c in OPTIONAL if c not in mapping]
+    notes: list[str] = []
     progress.update(0.0, "reading", force=True)
     usecols = list(dict.fromkeys(mapping.values()))
-    raw, skipped = _read_chunks(p, usecols, size, head, progress, chunk_rows)
+    unterminated: list[tuple[int, str]] = []
+    try:
+        raw, skipped = _read_chunks(p, usecols, size, head, progress, chunk_rows)
+    except _Unterminated as u:  # keep every record before the stray quote, report the rest as one
+        raw, skipped = _read_chunks(p, usecols, size, head, progress, chunk_rows, nrows=max(u.record - 1, 0))
+        unterminated.append((u.record, "unterminated quote: from this line to the end of the file is one "
+                                       "unreadable field"))
     raw = raw.rename(columns={v: k for k, v in mapping.items()})
     raw = raw[[c for c in ALL_COLUMNS if c in mapping]]
 
     starts = record_start_lines(p)
     skipped_records = {rec for rec, _ in skipped}
-    data_records = np.setdiff1d(np.arange(2, len(starts) + 1, dtype=np.int64),
-                                np.fromiter(skipped_records, dtype=np.int64, count=len(skipped_records)))
+    keep = np.ones(len(starts) + 1, bool)
+    keep[:2] = False  # record numbers are 1-based and record 1 is the header
+    keep[[r for r in skipped_records if r < len(keep)]] = False
+    data_records = np.flatnonzero(keep)
+    if unterminated:
+        data_records = data_records[: len(raw)]
     if len(data_records) == len(raw):
         line_no = starts[data_records - 1]
-        bad_lines = [(int(starts[r - 1]) if r <= len(starts) else r, msg) for r, msg in skipped]
+        bad_lines = [(int(starts[r - 1]) if r <= len(starts) else r, f"wrong number of fields ({msg})")
+                     for r, msg in skipped]
+        bad_lines += [(int(starts[r]) if r < len(starts) else r + 1, msg) for r, msg in unterminated]
     else:  # unusual quoting confused the scan: fall back to record numbers
         notes.append("line numbers are record numbers (the file's quoting could not be mapped to lines)")
         line_no = np.arange(2, len(raw) + 2, dtype=np.int64)
-        bad_lines = skipped
+        bad_lines = [(r, f"wrong number of fields ({msg})") for r, msg in skipped] + unterminated
     progress.update(1.0, "validating", force=True)
     lines, malformed = _normalise(raw, line_no, mapping)
     if bad_lines:
-        extra = pd.DataFrame({"line": [ln for ln, _ in bad_lines],
-                              "reason": [f"wrong number of fields ({msg})" for _, msg in bad_lines]})
+        extra = pd.DataFrame({"line": [ln for ln, _ in bad_lines], "reason": [msg for _, msg in bad_lines]})
         malformed = pd.concat([malformed, extra], ignore_index=True).sort_values("line", kind="stable")
         malformed = malformed.reset_index(drop=True)
     return Claims(str(p), size, lines, malformed, mapping, len(raw) + len(bad_lines), notes)

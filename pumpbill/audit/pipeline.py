@@ -1,0 +1,166 @@
+"""Run a whole audit: read, check, compare, summarise. No I/O besides reading the claims file."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pumpbill import facts
+
+from .catalog import RULE_ORDER, RULES
+from .checks import (
+    FINDING_COLUMNS,
+    Work,
+    check_bare_g35,
+    check_code_drift,
+    check_em_without_25,
+    check_family_with_refill,
+    check_incident_to_facility,
+    check_j1170,
+    check_jz_jw,
+    check_multiple_family,
+    check_refill_intervals,
+    empty_findings,
+    refill_events,
+    unique,
+)
+from .outliers import check_outliers
+from .progress import Progress
+from .schema import DOSE_COLUMNS, MAX_BYTES, Claims, read_claims
+
+#: Prefix of every ID the generator writes; a file whose patients all carry it is synthetic.
+SYNTHETIC_PREFIX = "SYN-"
+
+
+@dataclass
+class AuditResult:
+    """Everything the outputs are made of."""
+
+    claims: Claims
+    findings: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        return int((self.findings["severity"] == "error").sum())
+
+    @property
+    def warnings(self) -> int:
+        return int((self.findings["severity"] == "warning").sum())
+
+    @property
+    def exit_code(self) -> int:
+        """0: no error-severity finding; 1: at least one."""
+        return 1 if self.errors else 0
+
+    @property
+    def synthetic(self) -> bool:
+        cats = self.claims.lines["patient_id"].cat.categories
+        used = self.claims.lines["patient_id"].cat.codes.unique()
+        ids = pd.Index(cats[used[used >= 0]].astype(str))
+        return len(ids) > 0 and bool(ids.str.startswith(SYNTHETIC_PREFIX).all())
+
+
+def audit_file(path: str | Path, progress: Progress | None = None, max_bytes: int = MAX_BYTES) -> AuditResult:
+    """Read and audit one claims CSV (raises ``schema.AuditInputError`` on unusable input)."""
+    progress = progress or Progress(False)
+    t0 = time.perf_counter()
+    claims = read_claims(path, progress=progress, max_bytes=max_bytes)
+    t1 = time.perf_counter()
+    result = audit_claims(claims, progress)
+    result.timings = {"read_s": round(t1 - t0, 3), **result.timings}
+    return result
+
+
+def _notes(claims: Claims) -> list[str]:
+    notes = list(claims.notes)
+    if not claims.has("diagnoses"):
+        notes.append("no diagnoses column: PB402 (bare G35) not checked")
+    if not claims.has("payer"):
+        notes.append("no payer column (no check needs it)")
+    dose_cols = [c for c in DOSE_COLUMNS if claims.has(c)]
+    if not {"daily_dose_mcg", "concentration_mcg_per_ml"} <= set(dose_cols):
+        notes.append("no dose data (daily_dose_mcg, concentration_mcg_per_ml, volume): PB602 not checked; "
+                     "PB601 compares each interval with the patient's median interval")
+    if not claims.has("drug_diluted"):
+        notes.append("no drug_diluted column: ziconotide intervals are held to the 40-day (diluted) limit")
+    if not claims.has("change_note") and not dose_cols:
+        notes.append("no change_note or dose columns: AUD03 cannot see documented changes")
+    return notes
+
+
+def audit_claims(claims: Claims, progress: Progress | None = None) -> AuditResult:
+    """Run every check on validated claim lines."""
+    progress = progress or Progress(False)
+    t0 = time.perf_counter()
+    present = frozenset(c for c in claims.columns)
+    w = Work.from_lines(claims.lines, present)
+    parts: list[pd.DataFrame] = []
+    steps = [check_multiple_family, check_family_with_refill, check_em_without_25, check_j1170, check_jz_jw,
+             check_bare_g35, check_incident_to_facility]
+    for i, check in enumerate(steps):
+        progress.update(i / (len(steps) + 3), "checking", force=i == 0)
+        parts.append(check(w))
+    ev = refill_events(w)
+    progress.update(len(steps) / (len(steps) + 3), "refill intervals")
+    parts.extend(check_refill_intervals(w, ev))
+    parts.append(check_code_drift(w, ev))
+    progress.update((len(steps) + 2) / (len(steps) + 3), "peer comparison")
+    found, tables = check_outliers(w)
+    parts.extend(found)
+    parts = [p for p in parts if not p.empty]
+    findings = pd.concat(parts, ignore_index=True) if parts else empty_findings()
+    order = {r: i for i, r in enumerate(RULE_ORDER)}
+    findings = findings.assign(_o=findings["rule"].map(order)).sort_values(
+        ["_o", "line", "provider_id"], kind="stable", na_position="last").drop(columns="_o")
+    findings = findings.reset_index(drop=True)[FINDING_COLUMNS]
+    t1 = time.perf_counter()
+    tables.update(summary_tables(w, findings))
+    progress.update(1.0, "summarising")
+    t2 = time.perf_counter()
+    return AuditResult(claims, findings, tables, _notes(claims),
+                       {"check_s": round(t1 - t0, 3), "summary_s": round(t2 - t1, 3)})
+
+
+def summary_tables(w: Work, findings: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per rule, per month and per provider counts for the report."""
+    per_rule = pd.DataFrame({
+        "rule": list(RULE_ORDER),
+        "name": [RULES[r].name for r in RULE_ORDER],
+        "severity": [RULES[r].severity for r in RULE_ORDER],
+        "findings": [int(c) for c in findings["rule"].value_counts().reindex(list(RULE_ORDER), fill_value=0)],
+    })
+    pump = w.code_in(facts.PUMP_SERVICE_CODES)
+    months = w.day[pump].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    m_ids, m_counts = np.unique(months, return_counts=True)  # a few dozen months
+    monthly = pd.DataFrame({"pump_service_lines": m_counts},
+                           index=pd.Index(m_ids.astype("datetime64[M]").astype(str), name="month"))
+    dated = findings.loc[findings["date_of_service"] != ""]
+    if len(dated):
+        monthly = monthly.join(pd.crosstab(dated["date_of_service"].str[:7], dated["rule"]), how="outer")
+    monthly = monthly.fillna(0).astype(np.int64).sort_index().rename_axis("month")
+    monthly = monthly[["pump_service_lines", *[r for r in RULE_ORDER if r in monthly.columns]]].reset_index()
+    providers = w.lines["provider_id"].cat.categories
+    nprov = len(providers)
+    npat = w.pat.max(initial=0) + 1
+    per_provider = pd.DataFrame({
+        "provider_id": providers.astype(str),
+        "lines": np.bincount(w.prov, minlength=nprov),
+        "pump_service_lines": np.bincount(w.prov[pump], minlength=nprov),
+        "patients": np.bincount(unique(w.prov * npat + w.pat) // npat, minlength=nprov),
+    }).set_index("provider_id")
+    sev = pd.crosstab(findings["provider_id"], findings["severity"]) if len(findings) else pd.DataFrame()
+    per_provider = per_provider.join(sev).fillna(0)
+    for col in ("error", "warning"):
+        if col not in per_provider:
+            per_provider[col] = 0
+    per_provider = per_provider.astype(np.int64).rename(columns={"error": "errors", "warning": "warnings"})
+    per_provider = per_provider.loc[per_provider["lines"] > 0].rename_axis("provider_id").reset_index()
+    per_provider = per_provider.sort_values(["errors", "warnings", "provider_id"], ascending=[False, False, True])
+    return {"per_rule": per_rule, "monthly": monthly, "per_provider": per_provider.reset_index(drop=True)}
