@@ -123,6 +123,11 @@ def _date(text: str, path: str, lineno: int, column: str) -> date | None:
         raise InputError(path, f"line {lineno} {column}", f"expected a date as YYYYMMDD, got {text!r}") from None
 
 
+def _marked_synthetic(text: str) -> bool:
+    """A file that says it is synthetic or not CMS data is never reported as official."""
+    return bool(re.search(r"SYNTHETIC|NOT CMS DATA", text, re.IGNORECASE))
+
+
 def load_ptp(path: str | Path, *, version: str | None = None, official: bool = True) -> PtpTable:
     """Read a CMS quarterly PTP file (practitioner or hospital): tab-delimited, with preamble lines.
 
@@ -132,6 +137,7 @@ def load_ptp(path: str | Path, *, version: str | None = None, official: bool = T
     """
     name = str(path)
     text = read_text(path, max_bytes=200_000_000)
+    official = official and not _marked_synthetic(text)
     label = "CMS NCCI PTP" if official else "SYNTHETIC example PTP (not CMS data)"
     table = PtpTable(f"{label} {Path(name).name}", version or Path(name).stem, official=official)
     found = 0
@@ -160,6 +166,7 @@ def load_mue(path: str | Path, *, valid_from: date, valid_to: date, version: str
     """
     name = str(path)
     text = read_text(path, max_bytes=50_000_000)
+    official = official and not _marked_synthetic(text)
     values: dict[str, tuple[int, str]] = {}
     for lineno, raw in enumerate(text.splitlines(), 1):
         sep = "\t" if "\t" in raw else ","

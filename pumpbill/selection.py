@@ -105,7 +105,8 @@ def pump_service(enc: Encounter, profile: PayerProfile) -> tuple[str | None, lis
     if pump.type == "portable":
         if s.refill:
             return facts.PORTABLE_REFILL_CODE, why + ["portable (external) pump refilled"]
-        return None, why + ["no code for analysis or programming of a portable pump"]
+        return None, why + ["62367-62370 are for implanted spinal pumps; pumpbill's reference names no code for "
+                            "analysing or programming a portable pump (not verified: check the CPT book)"]
     if pump.route in SYSTEMIC:
         if s.refill:
             return facts.SYSTEMIC_REFILL_CODE, why + [f"implanted pump for systemic ({pump.route}) delivery refilled"]
@@ -115,7 +116,8 @@ def pump_service(enc: Encounter, profile: PayerProfile) -> tuple[str | None, lis
         if s.refill:
             return refill_code, why + ["brain (intraventricular) pump/reservoir refilled: 62367-62370 are "
                                        "spinal only", who]
-        return None, why + ["62367-62370 are for spinal pumps only; no code for analysis of a brain pump"]
+        return None, why + ["62367-62370 are for spinal pumps only; pumpbill's reference names no code for "
+                            "analysing a brain pump without a refill (not verified: check the CPT book)"]
     # spinal
     if pump.type == "nonprogrammable":
         if s.refill:

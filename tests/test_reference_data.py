@@ -69,9 +69,9 @@ PTP = """\
 CPT codes and descriptions only are copyright American Medical Association.
 Column 1\tColumn 2\t*=in existence prior to 1996\tEffective Date\tDeletion Date *=no data\tModifier\tPTP Edit Rationale
 \t\t\t\t\t0=not allowed 1=allowed 9=not applicable\t
-11111\t22222\t\t20240101\t20250701\t1\tSYNTHETIC TEST ROW
-11111\t22222\t\t20250701\t*\t0\tSYNTHETIC TEST ROW
-33333\t44444\t*\t19960101\t*\t1\tSYNTHETIC TEST ROW
+11111\t22222\t\t20240101\t20250701\t1\tMisuse of column two code with column one code
+11111\t22222\t\t20250701\t*\t0\tMutually exclusive procedures
+33333\t44444\t*\t19960101\t*\t1\tStandards of medical / surgical services
 """
 
 
@@ -87,6 +87,15 @@ def test_official_ptp_loader_by_date(tmp_path):
     table.covers = (date(2025, 7, 1), date(2025, 9, 30))
     assert table.lookup("11111", "22222", date(2026, 1, 1)).answer == "no data"
     assert EditData(ptp=[table]).official_pair("11111", "22222", date(2026, 1, 1)) is None
+
+
+def test_files_marked_synthetic_are_never_official(tmp_path):
+    f = tmp_path / "ptp.txt"
+    f.write_text("NOT CMS DATA\n11111\t22222\t\t20240101\t*\t0\tSYNTHETIC TEST ROW\n")
+    table = load_ptp(f)
+    assert not table.official and "SYNTHETIC" in table.name
+    r = table.lookup("11111", "22222", date(2025, 1, 1))
+    assert r.answer == "applies" and "not official" in r.provenance
 
 
 def test_official_ptp_loader_rejects_bad_rows(tmp_path):
