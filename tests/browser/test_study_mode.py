@@ -35,7 +35,8 @@ def lab(tmp_path_factory):
     settings = tmp_path_factory.mktemp("lab-settings")
     plugin = settings / "@jupyterlab" / "docmanager-extension"
     plugin.mkdir(parents=True)
-    (plugin / "plugin.jupyterlab-settings").write_text(json.dumps({"defaultViewers": {"markdown": "Jupytext Notebook"}}))
+    viewers = {"defaultViewers": {"markdown": "Jupytext Notebook"}}
+    (plugin / "plugin.jupyterlab-settings").write_text(json.dumps(viewers))
     tracker = settings / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True)
     # render every cell (JupyterLab 4 otherwise detaches cells scrolled out of view)
