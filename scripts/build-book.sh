@@ -13,5 +13,7 @@ cd "$ROOT"
 bash scripts/fetch-web-assets.sh
 # The rule catalogue is generated from the registry (never written twice).
 "$VENV/bin/python" -m pumpbill.bookgen book/reference/rules
+# The live (in-browser) Python: Pyodide and the wheels, served by the site (lite/README.md).
+bash scripts/build-lite.sh
 export PATH="$VENV/bin:$PATH"
 "$VENV/bin/jupyter-book" build . -W -n --keep-going "$@"
