@@ -61,6 +61,8 @@ def parse_data(name: str, text: str) -> Any:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(name, None, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        except RecursionError:
+            raise InputError(name, None, "invalid JSON: nested too deeply") from None
     try:
         return yaml.load(text, Loader=_SafeNoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:

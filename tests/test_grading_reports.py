@@ -244,8 +244,9 @@ def test_prepare_set_refuses_a_formula_that_cannot_grade_its_part(tmp_path):
     data = yaml.safe_load((folder / "f01b.yaml").read_text(encoding="utf-8"))
     data["rubric"]["formulas"] = {"codes": "resolved-share"}
     _dump(folder / "f01b.yaml", data)
-    with pytest.raises(InputError, match="rubric.formulas.codes"):
-        batch.prepare_set(load_set(folder), str(folder))
+    # refused when the set is loaded, with the file and field named
+    with pytest.raises(InputError, match=r"f01b.yaml: rubric: formula 'resolved-share' cannot grade part 'codes'"):
+        load_set(folder)
 
 
 # ---------------------------------------------------------------------------------------------- reports

@@ -12,9 +12,10 @@ Four kinds:
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..models import Scenario
 
@@ -60,6 +61,11 @@ class AnswerLine(_Strict):
 class Answer(_Strict):
     """What a trainee answers (and what a key holds): only the parts the exercise asks for."""
 
+    @field_validator("diagnoses", "rules", mode="after")
+    @classmethod
+    def _upper(cls, v: list[str] | None) -> list[str] | None:
+        return [x.strip().upper() for x in v] if v is not None else None
+
     lines: list[AnswerLine] | None = Field(None, max_length=20)
     diagnoses: list[Annotated[str, Field(max_length=10)]] | None = Field(None, max_length=12)
     rules: list[Annotated[str, Field(max_length=8)]] | None = Field(None, max_length=40)
@@ -73,6 +79,16 @@ class Rubric(_Strict):
 
     points: dict[Part, Annotated[float, Field(gt=0, le=100)]]
     formulas: dict[Part, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_formulas(self) -> Rubric:
+        from ..grading.formulas import COMPATIBLE
+
+        for part, name in self.formulas.items():
+            if name not in COMPATIBLE[part]:
+                raise ValueError(f"formula {name!r} cannot grade part {part!r}; use one of "
+                                 f"{', '.join(sorted(COMPATIBLE[part]))}")
+        return self
 
 
 class References(_Strict):
@@ -140,4 +156,16 @@ class Submission(_Strict):
     answer: Answer
     submitted_at: str | None = Field(None, max_length=40, description="ISO timestamp, used to pick the latest "
                                      "of duplicate submissions")
+
+    @field_validator("submitted_at", mode="before")
+    @classmethod
+    def _iso_time(cls, v: Any) -> Any:
+        if isinstance(v, datetime | date):
+            return v.isoformat()
+        if isinstance(v, str):
+            try:
+                datetime.fromisoformat(v)
+            except ValueError:
+                raise ValueError(f"not an ISO date-time: {v!r} (e.g. 2026-03-02T10:15:00+00:00)") from None
+        return v
     mode: Literal["practice", "assignment"] = "assignment"

@@ -108,8 +108,28 @@ def _scenario_with_claim(ex: Exercise, lines: list[dict[str, Any]] | None) -> Sc
     return Scenario.model_validate(data)
 
 
+#: Per-exercise results that do not depend on the submission (id(exercise) -> (exercise, value)).
+_KEYS: dict[int, tuple[Exercise, Answer]] = {}
+_BASELINE: dict[int, tuple[Exercise, CheckResult]] = {}
+
+
+def _cached(store: dict, ex: Exercise, make):
+    hit = store.get(id(ex))
+    if hit is not None and hit[0] is ex:
+        return hit[1]
+    if len(store) > 4096:
+        store.clear()
+    value = make(ex)
+    store[id(ex)] = (ex, value)
+    return value
+
+
 def derive_key(ex: Exercise) -> Answer:
     """What the engine says the answer is. Tests hold every stored key to it."""
+    return _cached(_KEYS, ex, _derive_key)
+
+
+def _derive_key(ex: Exercise) -> Answer:
     if ex.kind == "choose_claim":
         result = check(_scenario_with_claim(ex, None).model_copy(update={"claim": None}), payer=ex.payer)
         return Answer(lines=[ln.public() for ln in result.recommended], diagnoses=result.diagnoses)
@@ -263,7 +283,7 @@ def _grade_documentation(ex: Exercise, ans: Answer, g: Grade) -> None:
         raise _NotGradable("answer.documentation is missing (the elements you record)")
     _check_doc_fields(ans.documentation)
     data = ex.scenario.model_dump(mode="json", exclude_none=True)
-    before = check(ex.scenario, payer=ex.payer)
+    before = _cached(_BASELINE, ex, lambda e: check(e.scenario, payer=e.payer))
     data["encounter"] = _merge(data["encounter"], ans.documentation)
     try:
         merged = Scenario.model_validate(data)
