@@ -157,3 +157,29 @@ def test_build_answer_for_each_kind():
     assert build_answer(ex, "95990", "Z45.1").lines[0].code == "95990"
     text = submission_yaml(ex, "t1", build_answer(ex, "95990", "Z45.1"))
     assert text.startswith("# pumpbill submission") and "Synthetic" in text
+
+
+def test_exercise_json_schema_validates_the_real_files():
+    """`pumpbill schema exercise` is what instructors' editors use: every real exercise must pass it."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import jsonschema
+    import yaml
+
+    out = subprocess.run([sys.executable, "-m", "pumpbill", "schema", "exercise"], capture_output=True, text=True,
+                         check=True).stdout
+    schema = json.loads(out)
+    files = sorted(p for p in Path("exercises").glob("*/*.yaml") if p.name != "set.yaml")
+    assert len(files) >= 40
+    for path in files:
+        jsonschema.validate(json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str)), schema)
+    bad = yaml.safe_load(files[0].read_text())
+    bad["level"] = "impossible"
+    try:
+        jsonschema.validate(json.loads(json.dumps(bad, default=str)), schema)
+    except jsonschema.ValidationError:
+        return
+    raise AssertionError("the schema accepted an invalid level")
