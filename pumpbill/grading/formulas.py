@@ -29,6 +29,12 @@ def all_or_nothing(key: Sequence[str], given: Sequence[str]) -> Result:
     return (1.0 if ok else 0.0), "exact" if ok else "not exact"
 
 
+def exact_sequence(key: Sequence[str], given: Sequence[str]) -> Result:
+    """Full credit only for exactly the expected items in exactly the expected order (diagnosis order)."""
+    ok = list(key) == list(given)
+    return (1.0 if ok else 0.0), "exact, in order" if ok else "not the expected codes in the expected order"
+
+
 def per_line_exact(key: Sequence[str], given: Sequence[str]) -> Result:
     """Share of expected items matched exactly (the caller pairs lines by code first)."""
     if not key:
@@ -69,6 +75,7 @@ def no_contradictions(errors: int, lines: int) -> Result:
 FORMULAS: dict[str, Callable[..., Result]] = {
     "right-minus-extra": right_minus_extra,
     "all-or-nothing": all_or_nothing,
+    "exact-sequence": exact_sequence,
     "per-line-exact": per_line_exact,
     "first-then-set": first_then_set,
     "right-minus-wrong": right_minus_wrong,
@@ -91,7 +98,8 @@ COMPATIBLE: dict[str, set[str]] = {
     "codes": {"right-minus-extra", "all-or-nothing"},
     "modifiers": {"per-line-exact", "all-or-nothing"},
     "units": {"per-line-exact", "all-or-nothing"},
-    "diagnoses": {"first-then-set", "all-or-nothing", "right-minus-extra"},
+    # order matters for diagnoses (Z45.1 first-listed): only order-aware formulas
+    "diagnoses": {"first-then-set", "exact-sequence"},
     "rules": {"right-minus-wrong", "all-or-nothing"},
     "documentation": {"resolved-share"},
     "consistency": {"no-contradictions"},

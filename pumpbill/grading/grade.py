@@ -221,7 +221,7 @@ def _grade_claim(ex: Exercise, key: Answer, ans: Answer, g: Grade) -> None:
     unknown = [x[0] for x in given if x[0] not in KNOWN_CODES]
     for code in unknown:
         g.feedback.append(Feedback(None, f"{code} is not a code for this service", "Use the codes of the family",
-                                   "book/choosing"))
+                                   "book/choosing/family"))
     lines = [{"code": c, "modifiers": list(m), "units": max(u, 1), "diagnoses": list(ans.diagnoses or [])}
              for c, m, u in given if c in KNOWN_CODES]
     try:
