@@ -19,8 +19,8 @@ What it does:
   would ship a lite site without the unchanged pages' notebooks.
 * Fixes the notebooks written to ``_contents/`` before the JupyterLite build:
   kernelspec set to the Pyodide kernel (``python``; with the book's ``python3``
-  JupyterLite asks the reader to pick a kernel), cells tagged ``remove-cell``
-  (the book's hidden checks) or ``jupyterlite_sphinx_strip`` dropped, and the
+  JupyterLite asks the reader to pick a kernel), cells tagged ``jupyterlite_sphinx_strip``
+  dropped, ``remove-cell`` cells (the book's hidden checks and setup) kept but collapsed, and the
   JupyterLite directives themselves removed from the markdown cells.
 * On pages with a JupyterLite directive, adds a status line above each lite
   frame (``role=status``): what is loading, elapsed seconds, then "ready"; and
@@ -94,13 +94,17 @@ def _reread(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[st
 
 
 # -- the notebooks JupyterLite serves -------------------------------------------------
-def _fix_notebook(path: Path, strip_tags: set[str]) -> None:
+def _fix_notebook(path: Path, strip_tags: set[str], hide_tags: set[str] = frozenset()) -> None:
     nb = json.loads(path.read_text(encoding="utf-8"))
     nb.setdefault("metadata", {})["kernelspec"] = dict(PYODIDE_KERNELSPEC)
     cells = []
     for cell in nb.get("cells", []):
-        if strip_tags & set(cell.get("metadata", {}).get("tags", [])):
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if strip_tags & tags:
             continue
+        if hide_tags & tags:
+            # the book's hidden cells also define names later cells use: keep them, collapsed
+            cell["metadata"].setdefault("jupyter", {}).update(source_hidden=True, outputs_hidden=True)
         if cell.get("cell_type") == "markdown":
             src = cell.get("source", "")
             text = "".join(src) if isinstance(src, list) else src
@@ -119,8 +123,9 @@ def _fix_contents(app: Sphinx, error: Exception | None) -> None:
         return
     contents = Path(app.srcdir, app.config.jupyterlite_content_dir)
     strip = set(app.config.pumpbill_lite_strip_tags)
+    hide = set(app.config.pumpbill_lite_hide_tags)
     for path in sorted(contents.rglob("*.ipynb")):
-        _fix_notebook(path, strip)
+        _fix_notebook(path, strip, hide)
 
 
 # -- page assets ----------------------------------------------------------------------
@@ -135,7 +140,8 @@ def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict[st
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("jupyterlite_sphinx")
-    app.add_config_value("pumpbill_lite_strip_tags", ["remove-cell", "jupyterlite_sphinx_strip"], "html")
+    app.add_config_value("pumpbill_lite_strip_tags", ["jupyterlite_sphinx_strip"], "html")
+    app.add_config_value("pumpbill_lite_hide_tags", ["remove-cell"], "html")
     app.connect("config-inited", _check_lite_dir)
     app.connect("source-read", _source_read)
     app.connect("env-purge-doc", _purge)

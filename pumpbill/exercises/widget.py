@@ -164,8 +164,8 @@ def exercise_widget(ex: Exercise | dict[str, Any], mode: str = "practice", train
         try:
             path = save_submission(text, Path(folder), ex.id, trainee)
             where = f"Saved <code>{escape(str(path))}</code>. "
-        except OSError as exc:
-            where = f"Could not save here ({escape(exc.strerror or str(exc))}). "
+        except OSError:
+            where = "This browser did not let the page save a copy in its own files; use the download link. "
         out.value = f"<p>{where}{download_link(text, f'submission-{trainee}-{ex.id}.yaml')}</p>"
 
     if mode == "practice":
