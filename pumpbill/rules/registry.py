@@ -16,7 +16,7 @@ from ..facts import SOURCES
 from ..intervals import Interval, Plan, plan_for, since_previous
 from ..models import ClaimLine, Encounter, Severity
 from ..payers import PayerProfile
-from ..selection import DrugUnits, Selection, drug_units, recommended_diagnoses
+from ..selection import DrugUnits, Selection, drug_units
 
 FAMILIES: dict[str, str] = {
     "PB0": "code selection",
@@ -70,10 +70,6 @@ class Context:
     @cached_property
     def plan(self) -> Plan | None:
         return plan_for(self.enc)
-
-    @cached_property
-    def dx_order(self) -> list[str]:
-        return recommended_diagnoses(self.enc)
 
     @cached_property
     def all_dx(self) -> list[str]:
