@@ -32,10 +32,13 @@ def public_payload(root: Path = REPO_EXERCISES) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def public_sets() -> dict[str, Any]:
+    """From the exercise folders in a checkout (always current); from the packaged JSON elsewhere."""
+    if REPO_EXERCISES.is_dir():
+        return public_payload()
     node = resources.files("pumpbill").joinpath(PUBLIC_JSON)
     if node.is_file():
         return json.loads(node.read_text("utf-8"))
-    return public_payload()
+    return {}
 
 
 def public_exercise(exercise_id: str) -> Exercise:
