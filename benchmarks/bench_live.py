@@ -27,12 +27,10 @@ import argparse
 import functools
 import http.server
 import json
-import re
 import statistics
 import sys
 import threading
 import time
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -67,26 +65,13 @@ CHANGE_JS = """async ([label, want, timeoutMs]) => {
 }"""
 
 
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def squash(html: str) -> str:
-    p = _Text()
-    p.feed(html)
-    p.close()
-    return re.sub(r"\s+", "", "".join(p.parts))
 
 
 def expected(performer: str) -> str:
+    from pumpbill.render import squashed_text
     from pumpbill.widgets import choose_html
 
-    return squash(choose_html(*BASE, performer, "11", "medicare"))
+    return squashed_text(choose_html(*BASE, performer, "11", "medicare"))
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):

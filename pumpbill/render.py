@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
+from html.parser import HTMLParser
 
 from .models import Finding, Line
 
@@ -48,3 +50,21 @@ def notes_list(notes: list[str]) -> str:
 
 def error_box(message: str) -> str:
     return f"<p style='color:#b00020'><b>Cannot check:</b> {escape(message)}</p>"
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def squashed_text(html: str) -> str:
+    """The text of an HTML fragment with all whitespace removed: what a browser's textContent shows,
+    comparable across renderers (used to check live widgets against the engine)."""
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    return re.sub(r"\s+", "", "".join(parser.parts))

@@ -27,10 +27,11 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
+from pumpbill.render import squashed_text
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOT_TIMEOUT_MS = 180_000
@@ -54,20 +55,6 @@ WAIT_TEXTS_JS = ("(want) => { const got = (" + HTML_TEXTS_JS + ")();"
 
 
 # -- what the engine says: the same widget, built and changed here ------------------------------------
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def _squash(html: str) -> str:
-    parser = _Text()
-    parser.feed(html)
-    parser.close()
-    return re.sub(r"\s+", "", "".join(parser.parts))
 
 
 def _walk(w) -> Iterator:
@@ -78,7 +65,7 @@ def _walk(w) -> Iterator:
 
 def html_texts(w) -> list[str]:
     """The HTML widgets' values, in the order the browser draws them."""
-    return [_squash(x.value) for x in _walk(w) if isinstance(x, ipywidgets.HTML)]
+    return [squashed_text(x.value) for x in _walk(w) if isinstance(x, ipywidgets.HTML)]
 
 
 def by_description(w, description: str):
