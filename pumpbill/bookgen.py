@@ -24,7 +24,7 @@ def index_markdown() -> str:
            "Each rule has a stable code, a name for the bad pattern, the message it prints, a fix, and a page "
            "with fixed sections: what it checks, why it matters, an example, the correct coding, the source "
            "and how confident the reference is. Rules below *high* confidence carry a **verify** note: check "
-           "them against the current CPT book and your payer.", "",
+           "them against the current CPT book (ICD-10-CM Guidelines for diagnosis rules), your MAC and your payer.", "",
            "From the command line: `pumpbill rules` lists them and `pumpbill explain PB002` prints a page.", ""]
     for prefix, family in FAMILIES.items():
         rules = [r for r in REGISTRY.values() if r.code.startswith(prefix)]

@@ -1,42 +1,106 @@
 """The ``pumpbill`` command: check, rules, explain, schema (and audit/synth/grade where installed).
 
 Exit status: 0 no error finding, 1 an error finding, 2 unusable input (one line on stderr naming
-file and field; stdout empty). Never a traceback.
+file and field; stdout empty). Never a traceback. ``check`` takes several files and folders in one
+run (one process, so the start-up cost is paid once); its status is then the worst of them.
+
+Start-up time matters (tools call ``check`` once per file): modules load only in the command that
+needs them, and the optional subcommands (audit, synth, grade) are wired only when one of them, or
+the full help, is asked for.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from collections.abc import Iterator
 from datetime import date
 
 from . import RULES_VERSION, __version__
 from .errors import InputError
 
+#: Subcommands defined here; anything else (or none, or --help) wires the optional ones too.
+CORE_COMMANDS = frozenset({"check", "rules", "explain", "schema"})
+#: What a folder given to ``check`` contributes: its scenario files (not its sub-folders).
+SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
+
 
 def _edits(args: argparse.Namespace):
     from .edits import EditData, load_mue, load_ptp
 
+    def named(load, path: str, **kw):
+        """An edit file's problem names that file (not the scenario), even where the parser did not word it."""
+        try:
+            return load(path, **kw)
+        except (ValueError, OverflowError) as exc:  # InputError is not a ValueError: it passes unchanged
+            raise InputError(path, None, f"cannot read this edit file ({exc})") from None
+
     data = EditData()
     for path in args.ptp or []:
-        data.ptp.append(load_ptp(path))
+        data.ptp.append(named(load_ptp, path))
     if args.mue:
         if not (args.mue_from and args.mue_to):
             raise InputError(args.mue, None, "--mue needs --mue-from and --mue-to (the quarter the file covers)")
-        data.mue.append(load_mue(args.mue, valid_from=args.mue_from, valid_to=args.mue_to))
+        data.mue.append(named(load_mue, args.mue, valid_from=args.mue_from, valid_to=args.mue_to))
     return data
 
 
+def _scenario_files(paths: list[str]) -> Iterator[str | InputError]:
+    """Each file argument, and each folder's *.yaml/*.yml/*.json files in name order; an InputError
+    in place of a folder that has none (so that it is reported like any other bad input)."""
+    for path in paths:
+        if not os.path.isdir(path):
+            yield path
+            continue
+        try:
+            names = sorted(e.name for e in os.scandir(path)
+                           if e.name.lower().endswith(SCENARIO_SUFFIXES) and not e.is_dir())
+        except OSError as exc:
+            yield InputError(path, None, f"cannot list the folder: {exc.strerror or exc}")
+            continue
+        if not names:
+            yield InputError(path, None, "is a directory with no .yaml, .yml or .json files")
+        yield from (os.path.join(path, n) for n in names)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    """Check each file; one report per file, bad files reported on stderr without stopping the others."""
     from .engine import check
     from .loader import load_scenario
-    from .output import as_json, as_text
+    from .output import as_json, as_json_line, as_text, printable
 
-    scenario = load_scenario(args.file)
-    result = check(scenario, payer=args.payer, edits=_edits(args), source=args.file)
-    print(as_json(result) if args.format == "json" else as_text(result, args.file))
-    return result.exit_code
+    if hasattr(sys.stdout, "reconfigure"):  # a non-ASCII title on an ASCII terminal must not crash the run
+        sys.stdout.reconfigure(errors="backslashreplace")
+    edits = _edits(args)  # an unusable --ptp/--mue file stops the run: every check would depend on it
+    several = len(args.files) > 1 or any(os.path.isdir(f) for f in args.files)
+    worst, shown = 0, 0
+    for item in _scenario_files(args.files):
+        try:
+            if isinstance(item, InputError):
+                raise item
+            result = check(load_scenario(item), payer=args.payer, edits=edits, source=item)
+        except InputError as exc:
+            print(f"pumpbill: {printable(str(exc))}", file=sys.stderr)
+            worst = 2
+            continue
+        except RecursionError:
+            print(f"pumpbill: {printable(item)}: nested too deeply", file=sys.stderr)
+            worst = 2
+            continue
+        except Exception as exc:  # noqa: BLE001 - one file's bug must not stop the others
+            print(f"pumpbill: {printable(item)}: internal error ({type(exc).__name__}: "
+                  f"{printable(str(exc))[:300]}); please report it", file=sys.stderr)
+            worst = 2
+            continue
+        if args.format == "json":
+            print(as_json_line(result, item) if several else as_json(result))
+        else:
+            print(("\n" if shown else "") + as_text(result, printable(item)))
+        shown += 1
+        worst = max(worst, result.exit_code)
+    return worst
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -75,20 +139,32 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _iso(text: str) -> date:
+    from .dates import parse_iso_date
+
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+        return parse_iso_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command(argv: list[str]) -> str | None:
+    """The subcommand named on the command line (the top-level options take no value)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The full parser; given one of CORE_COMMANDS, without importing the optional subcommands' modules."""
     p = argparse.ArgumentParser(prog="pumpbill", description="Check and teach drug-pump service coding. "
                                 "Synthetic data only: never paste real patient information.")
     p.add_argument("--version", action="version", version=f"pumpbill {__version__} (rules {RULES_VERSION})")
     sub = p.add_subparsers(dest="command", required=True)
 
-    c = sub.add_parser("check", help="check a scenario file (YAML or JSON)")
-    c.add_argument("file")
+    c = sub.add_parser("check", help="check scenario files (YAML or JSON)",
+                       description="Check scenario files. A folder means its *.yaml, *.yml and *.json files. "
+                       "With several files (or a folder), --format json prints JSON Lines: one object per "
+                       "file, with a 'file' key. Exit status: the worst of the files (2 bad input, 1 an "
+                       "error finding, 0 none).")
+    c.add_argument("files", nargs="+", metavar="FILE", help="a scenario file, or a folder of them")
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.add_argument("--payer", help="payer profile to use instead of the scenario's")
     c.add_argument("--ptp", action="append", metavar="FILE", help="official CMS NCCI PTP file (repeatable)")
@@ -109,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("kind", choices=("scenario", "exercise", "submission"))
     s.set_defaults(func=cmd_schema)
 
+    if command in CORE_COMMANDS:
+        return p
     for module, adders in (("pumpbill.audit.cli", ("add_audit_parser", "add_synth_parser")),
                            ("pumpbill.grading.cli", ("add_grade_parser",))):
         try:
@@ -121,7 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    if argv is None:  # run as the program (not called from Python): pumpbill uses no pydantic plugins, and
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # looking for them scans every package
+        argv = sys.argv[1:]
+    argv = list(argv)
+    parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))

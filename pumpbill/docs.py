@@ -37,7 +37,8 @@ def example_findings(code: str, kind: str) -> tuple[str, ...]:
 
 
 def example_edits(code: str):
-    """Official-layout NCCI files that an example ships beside it (PB108/PB210), loaded as a user would."""
+    """Official-layout NCCI files an example ships beside it (a synthetic mue.txt for PB210), loaded as a user
+    would; the shipped CMS rows are always consulted too."""
     from datetime import date
 
     from .edits import EditData, load_mue, load_ptp
@@ -82,8 +83,10 @@ def rule_markdown(rule: Rule, *, heading: str = "#", myst: bool = False) -> str:
     if rule.confidence_level == "high":
         out += [f"**{rule.confidence_level}**.", ""]
     else:
-        note = (f"Confidence **{rule.confidence_level}**. Verify with the current CPT book and your payer before "
-                f"relying on it. Source: {rule.source_title}.")
+        where = ("the current ICD-10-CM Official Guidelines or Coding Clinic" if rule.code.startswith("PB4")
+                 else "the current CPT book, your MAC and your payer")
+        note = (f"Confidence **{rule.confidence_level}**. Verify with {where} before relying on it. "
+                f"Source: {rule.source_title}.")
         out += ([":::{admonition} Verify", ":class: warning", note, ":::", ""] if myst else [note, ""])
     return "\n".join(out)
 

@@ -38,6 +38,25 @@ class CheckResult:
     def fired(self) -> set[str]:
         return {f.rule for f in self.findings}
 
+    def payments(self) -> list[dict[str, Any]]:
+        """National fee-schedule amounts for the recommended service and E/M lines, from the CMS table of the
+        date of service's year and the setting's rate (facility or not); drugs are paid from the quarterly ASP
+        file, which pumpbill does not ship."""
+        from . import cms
+        from .facts import is_facility
+
+        dos = self.scenario.encounter.date
+        facility = is_facility(self.scenario.encounter.place_of_service)
+        out = []
+        for ln in self.recommended:
+            pay = cms.payment(ln.code, dos)
+            if pay is None:
+                continue
+            amount = pay.facility if facility else pay.office
+            out.append({"code": ln.code, "year": pay.year, "rate": "facility" if facility else "non-facility",
+                        "amount": None if amount is None else str(amount), "source": str(pay.source)})
+        return out
+
     def to_json(self) -> dict[str, Any]:
         """The contract's object (recommended, findings) plus explanations."""
         return {
@@ -46,6 +65,7 @@ class CheckResult:
             "diagnoses": self.diagnoses,
             "notes": self.selection.notes,
             "hospital_bills": self.selection.hospital_bills,
+            "payment": self.payments(),
             "payer": self.profile.name,
             "pumpbill_version": __version__,
             "rules_version": RULES_VERSION,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # not imported at run time: `pumpbill rules` and friends start without pydantic
+    from pydantic import ValidationError
 
 
 class InputError(Exception):

@@ -30,39 +30,62 @@ SOURCES: dict[str, Source] = {
     for s in [
         Source("cpt-family", "CPT descriptors for 62367-62370, 95990/95991, 96521/96522 "
                "(paraphrased) and CMS HCPCS short descriptors", "high"),
-        Source("pfs-2025", "CMS 2025 Physician Fee Schedule Relative Value File RVU25D "
-               "(PPRRVU2025_Oct.csv and README): RVUs, PC/TC, global, status", "high"),
+        Source("pfs-2026", "CMS 2026 Physician Fee Schedule Relative Value File RVU26C (PPRRVU2026_Jul_nonQPP.csv) "
+               "and 2025 RVU25D (PPRRVU2025_Oct.csv): RVUs, PC/TC, global, status; shipped as data", "high"),
         Source("opps-2025", "CMS CY2025 OPPS final rule addenda A, B, D1", "high"),
         Source("pub100-04-12", "CMS Pub 100-04 ch.12 s.20.4.2 (facility / non-facility settings)", "high"),
-        Source("hcpcs", "CMS HCPCS Level II file (drug codes and billing units; J1171 new and "
-               "J1170 deleted for 2025)", "high"),
-        Source("jw-jz", "CMS JW/JZ change request (06/02/2023) and MAC articles (CGS, Noridian)", "medium"),
+        Source("hcpcs", "CMS HCPCS Level II annual file, January 2026 (HCPC2026_JAN_ANWEB): drug codes, billing "
+               "units, add and termination dates (J1170 terminated 2024-09-30, J1171 from 2024-10-01)", "high"),
+        Source("jw-jz", "CMS JW/JZ change request (06/02/2023), Pub 100-04 ch.17 s.40 and MAC articles (CGS, "
+               "Noridian): Medicare Part B rules; JW since 2017-01-01, JZ since 2023-07-01", "high"),
+        Source("jw-container", "MAC JW articles: discarded drug is billable only from a container size that fits "
+               "the dose", "medium"),
         Source("a55239", "CMS billing and coding article A55239, as summarised by a university "
                "billing office (refill and drug on the same claim)", "medium"),
         Source("icd10cm", "CMS ICD-10-CM code files (FY2026, April 2026 update) and guidelines", "high"),
+        Source("icd10cm-guidelines", "ICD-10-CM Official Guidelines for Coding and Reporting FY2026 (IV.H uncertain "
+               "diagnoses; I.C.6.b.5 G89.3; I.C.2.e.2 Z51.11; I.B.10 sequelae) and the Z45 Excludes1 note", "high"),
         Source("icd10cm-z451", "ICD-10-CM tabular: Z45.1 for adjustment and management of infusion "
                "pump; Excludes1 for complications", "medium-high"),
         Source("g35-fy2026", "ICD-10-CM FY2026: G35 expanded to G35.A-G35.D (DOS on or after 2025-10-01)",
                "high"),
-        Source("em-25", "CPT/CMS policy on significant, separately identifiable E/M with modifier 25",
+        Source("em-25", "NCCI Policy Manual ch. I and Pub 100-04 ch.12 s.30.6.6: a significant, separately "
+               "identifiable E/M with modifier 25; no CMS PTP pair between 99211-99215 and the pump codes",
                "medium-high"),
-        Source("ncci-defs", "CMS NCCI Policy Manual and PTP/MUE file layouts (definitions only "
-               "verified; the pairs and values for these codes were not)", "low"),
-        Source("reprogramming", "Contractor guidance (strict reading) vs CPT Assistant 2006 and "
-               "manufacturer (lenient reading)", "low-medium"),
+        Source("ncci-defs", "CMS NCCI Policy Manual and PTP/MUE file layouts: modifier and adjudication "
+               "indicator definitions; an MUE excess denies the whole line", "high"),
+        Source("ncci-ptp-oph", "CMS NCCI outpatient-hospital PTP table v32.3 (effective 2026-10-01, active edits), "
+               "shipped as data; used for professional claims where the practitioner table was not available",
+               "high"),
+        Source("ncci-mue", "CMS NCCI practitioner MUE table 2026 Q2 (MAI 3 rows) and outpatient-hospital MUE "
+               "table effective 2026-10-01, shipped as data", "high"),
+        Source("reprogramming", "No national CMS definition: contractor guidance and CPT Assistant examples "
+               "(dose/rate/regimen changes) vs CPT Assistant 2006 and manufacturer (reservoir volume)",
+               "low-medium"),
+        Source("reprogramming-concentration", "A new drug concentration changes the pump's flow rate to hold the "
+               "dose: reprogramming under both readings", "medium"),
         Source("labelling", "Manufacturer labelling: Prialt, Lioresal Intrathecal, SynchroMed II, Prometra",
                "medium"),
-        Source("prialt", "Prialt (ziconotide) prescribing information", "high"),
+        Source("prialt", "Prialt (ziconotide) prescribing information: supplied only as 25 and 100 mcg/mL; "
+               "refill limits 14/40/84 days", "high"),
         Source("documentation", "Documentation elements assembled from descriptors, CMS rules, "
                "manufacturer and clinic protocols", "medium"),
-        Source("supervision-2026", "CY2025 and CY2026 PFS final rules (incident-to, direct and "
-               "virtual direct supervision)", "high"),
+        Source("physician-skill", "62370/95991 descriptors 'requiring skill of a physician or QHP': some payers "
+               "and auditors read them as a medical-necessity test", "medium"),
+        Source("incident-to", "CMS Pub 100-02 ch.15 s.60 (incident-to: office/home settings, direct "
+               "supervision) and 42 CFR 410.42 / SSA 1862(a)(14) (hospital bundling of drugs)", "high"),
+        Source("supervision-virtual", "CY2025 and CY2026 PFS final rules: virtual direct supervision (real-time "
+               "audio-video) through 2025-12-31 (temporary, from the 2020 PHE) and permanently from 2026-01-01 "
+               "except 010/090-global surgery", "medium-high"),
         Source("cpt-62362", "CPT: initial programming at implant is included in 62362", "medium"),
         Source("ncci-modifiers", "NCCI-associated modifiers (anatomic, 24, 25, 27, 57, 58, 78, 79, 59, 91, "
                "X{EPSU}) from the NCCI Policy Manual, as listed by findacode.com and the Texas Medical "
                "Association", "medium"),
-        Source("imaging", "No CPT instruction found either way for imaging guidance with a refill", "low"),
-        Source("99211", "Expected NCCI bundling of 99211 with a nurse refill (rows not verified)", "low"),
+        Source("imaging", "77002/77003 are add-on codes (global ZZZ) reportable only with the primaries CPT "
+               "lists, which do not include the pump codes; 76942/77012 stand alone; payer policy decides",
+               "medium"),
+        Source("99211", "A 99211 with a nurse-performed refill needs its own separately identifiable problem "
+               "(the nurse's visit is the refill)", "medium"),
     ]
 }
 
@@ -78,7 +101,8 @@ PORTABLE_REFILL_CODE = "96521"
 PUMP_SERVICE_CODES: tuple[str, ...] = FAMILY_CODES + REFILL_CODES + ("96521", "96522")
 #: Codes that require the physician/QHP to perform the service personally.
 PHYSICIAN_CODES: frozenset[str] = frozenset({"62370", "95991"})
-#: PC/TC indicator 5 (incident-to): not payable to a practitioner in a facility setting.
+#: PC/TC indicator 5 (incident-to): not payable to a practitioner in a facility setting (the CMS file agrees:
+#: tests/test_cms_data.py).
 INCIDENT_TO_CODES: frozenset[str] = frozenset({"95990", "96521", "96522"})
 #: Implant/removal family, for contrast (not maintenance).
 IMPLANT_CODES: dict[str, str] = {
@@ -97,6 +121,23 @@ IMAGING_CODES: dict[str, str] = {
     "77012": "CT guidance",
 }
 REFILL_KIT_CODE = "A4220"
+#: Other codes FACTS section 5 names in the CMS PTP rows with the pump codes (known so that a claim may carry
+#: them and the shipped pairs can be checked): operating microscope, vascular access, spinal injections,
+#: infusions, the port flush.
+OTHER_PAIRED_CODES: dict[str, str] = {
+    "69990": "operating microscope",
+    "36000": "introduction of a needle or catheter into a vein",
+    "36410": "venipuncture requiring physician skill",
+    "61650": "intra-arterial infusion (cerebral)",
+    "62324": "epidural/intrathecal catheter infusion, without imaging",
+    "62325": "epidural/intrathecal catheter infusion, with imaging",
+    "62326": "epidural/intrathecal catheter infusion, lumbar/sacral, without imaging",
+    "62327": "epidural/intrathecal catheter infusion, lumbar/sacral, with imaging",
+    "96360": "IV hydration, first hour",
+    "96365": "IV infusion, first hour",
+    "96523": "irrigation of an implanted venous access device",
+    "G0453": "continuous intraoperative neurophysiology monitoring",
+}
 
 #: CMS short descriptors (public data, quotable) and our own paraphrase of each service.
 CODE_DESCRIPTIONS: dict[str, str] = {
@@ -116,34 +157,8 @@ CMS_SHORT_DESCRIPTORS: dict[str, str] = {
     "62370": "Anl sp inf pmp w/mdreprg&fil",
 }
 
-# --- 2. Payment (CMS 2025 PFS, RVU25D; CF $32.3465) ---------------------------------------------
+# --- 2. Payment: the CMS fee-schedule figures are shipped data (pumpbill.cms), never typed here ---
 
-
-@dataclass(frozen=True)
-class Payment:
-    code: str
-    work_rvu: Decimal
-    global_period: str
-    pctc: int
-    office_2025: Decimal
-    facility_2025: Decimal | None  # None: not payable to a practitioner in a facility
-
-
-PAYMENT_2025: dict[str, Payment] = {
-    p.code: p
-    for p in [
-        Payment("62367", Decimal("0.48"), "XXX", 0, Decimal("31.05"), Decimal("23.61")),
-        Payment("62368", Decimal("0.67"), "XXX", 0, Decimal("43.34"), Decimal("32.99")),
-        Payment("62369", Decimal("0.67"), "XXX", 0, Decimal("88.63"), Decimal("33.32")),
-        Payment("62370", Decimal("0.90"), "XXX", 0, Decimal("88.95"), Decimal("44.31")),
-        Payment("95990", Decimal("0.00"), "XXX", 5, Decimal("84.42"), None),
-        Payment("95991", Decimal("0.77"), "XXX", 0, Decimal("105.77"), Decimal("37.85")),
-        Payment("96521", Decimal("0.21"), "XXX", 5, Decimal("114.18"), None),
-        Payment("96522", Decimal("0.21"), "XXX", 5, Decimal("108.36"), None),
-    ]
-}
-CONVERSION_FACTOR_2025 = Decimal("32.3465")
-CONVERSION_FACTOR_2026 = Decimal("33.4009")
 #: Hospital (OPPS) payment in 2025, for "who bills in a hospital".
 OPPS_2025: dict[str, tuple[str, Decimal]] = {
     "95990": ("APC 5694", Decimal("331.69")),
@@ -155,6 +170,13 @@ OPPS_2025: dict[str, tuple[str, Decimal]] = {
 FACILITY_POS: frozenset[str] = frozenset(
     {"19", "21", "22", "23", "24", "26", "31", "34", "41", "42", "51", "52", "53", "56", "61"}
 )
+#: Settings where the facility supplies and bills the drug: hospital inpatient or outpatient, ASC, SNF Part A
+#: (SSA 1862(a)(14), 42 CFR 410.42). The practitioner never bills the drug there.
+FACILITY_DRUG_POS: frozenset[str] = frozenset({"19", "21", "22", "24", "31"})
+#: Hospital outpatient settings, where the hospital bills its part under OPPS (inpatients: Part A).
+HOSPITAL_OUTPATIENT_POS: frozenset[str] = frozenset({"19", "22"})
+INPATIENT_POS = "21"
+HOME_POS = "12"
 #: Places of service FACTS names as non-facility; others exist ("and others").
 NON_FACILITY_POS: frozenset[str] = frozenset({"11", "12", "13", "14", "15", "20", "32", "33", "49", "50"})
 
@@ -180,18 +202,43 @@ DRUGS: dict[str, Drug] = {
         Drug("baclofen", "J0475", Decimal("10"), "mg"),
         Drug("morphine", "J2274", Decimal("10"), "mg", "preservative-free, epidural/intrathecal"),
         Drug("ziconotide", "J2278", Decimal("1"), "mcg"),
-        Drug("hydromorphone", "J1171", Decimal("0.1"), "mg", "J1171 is new for 2025; J1170 was deleted"),
+        Drug("hydromorphone", "J1171", Decimal("0.1"), "mg", "J1171 from 2024-10-01; J1170 (up to 4 mg) before"),
         Drug("fentanyl", "J3010", Decimal("0.1"), "mg"),
         Drug("clonidine", "J0735", Decimal("1"), "mg"),
         Drug("bupivacaine", "J0665", Decimal("0.5"), "mg"),
     ]
 }
 BACLOFEN_TRIAL = Drug("baclofen trial", "J0476", Decimal("50"), "mcg", "intrathecal trial (screening bolus)")
-#: J1170 (hydromorphone) was deleted for 2025: not valid on or after this date.
-J1170_DELETED_ON = date(2025, 1, 1)
-J1171_FIRST_DOS = date(2025, 1, 1)
-#: JZ is required from this date on single-dose containers with nothing discarded.
+#: Hydromorphone before J1171 existed: J1170, "up to 4 mg" (FACTS section 3).
+HYDROMORPHONE_J1170 = Drug("hydromorphone", "J1170", Decimal("4"), "mg", "J1170 (up to 4 mg) until 2024-09-30")
+
+
+def _hcpcs_date(code: str, which: str) -> date:
+    """A code's add or termination date, from the shipped CMS HCPCS file (never typed)."""
+    from . import cms
+
+    row = cms.hcpcs(code)
+    value = getattr(row, which) if row else None
+    if value is None:
+        raise RuntimeError(f"the shipped HCPCS data has no {which} for {code}")
+    return value
+
+
+#: J1170 was terminated on this date (the last valid date of service); J1171 is valid from the next day.
+J1170_TERMINATED = _hcpcs_date("J1170", "term_date")
+J1171_FIRST_DOS = _hcpcs_date("J1171", "add_date")
+#: JW (discarded drug) is required by Medicare from this date; JZ (nothing discarded) from the next.
+JW_REQUIRED_FROM = date(2017, 1, 1)
 JZ_REQUIRED_FROM = date(2023, 7, 1)
+
+
+def drug_for(name: str, dos: date) -> Drug | None:
+    """The HCPCS drug code valid on the date of service (hydromorphone: J1170 before J1171 existed)."""
+    if name == "hydromorphone" and dos < J1171_FIRST_DOS:
+        return HYDROMORPHONE_J1170
+    return DRUGS.get(name)
+
+
 DRUG_CODES: frozenset[str] = frozenset({d.hcpcs for d in DRUGS.values()} | {"J0476", "J1170"})
 
 # --- 4. Diagnoses ----------------------------------------------------------------------------------
@@ -202,7 +249,16 @@ WRONG_DEVICE_DX: dict[str, str] = {
     "Z96.41": "insulin pump",
 }
 #: Prefixes of the complication codes used instead of Z45.1 for a device problem.
-COMPLICATION_PREFIXES: tuple[str, ...] = ("T85.6", "T85.7")
+COMPLICATION_PREFIXES: tuple[str, ...] = ("T85.6", "T85.7", "T85.8")
+#: Neoplasm-related pain needs the neoplasm code too (guideline I.C.6.b.5).
+NEOPLASM_PAIN_DX = "G89.3"
+#: Encounter for antineoplastic chemotherapy: first-listed for a visit solely to give it (I.C.2.e.2).
+CHEMOTHERAPY_DX = "Z51.11"
+
+
+def is_neoplasm(code: str) -> bool:
+    """ICD-10-CM chapter 2: C00-D49."""
+    return code[:1] == "C" or (code[:1] == "D" and code[1:3].isdigit() and int(code[1:3]) <= 49)
 #: Underlying conditions the pump treats (FACTS section 4), as codes or code families ("I69.3-": any code under it;
 #: spinal cord injury sequelae take the 7th character S).
 UNDERLYING_CONDITIONS: dict[str, tuple[str, ...]] = {
@@ -227,11 +283,16 @@ NCCI_ASSOCIATED_MODIFIERS: frozenset[str] = NCCI_BYPASS_MODIFIERS | frozenset(
      "RC", "LM", "RI"})
 
 # --- 6. Reprogramming readings --------------------------------------------------------------------
-#: Strict reading: only these changes are reprogramming (a reservoir-volume update is not).
-STRICT_REPROGRAMMING_CHANGES: frozenset[str] = frozenset({"daily_dose", "rate", "mode", "bolus"})
+#: Strict reading (pumpbill's default; there is no national CMS definition): only these changes are
+#: reprogramming. A new concentration is, under both readings: the flow rate changes to hold the dose.
+#: A reservoir-volume or alarm-date update alone is not; an alarm threshold alone is disputed (strict: not).
+STRICT_REPROGRAMMING_CHANGES: frozenset[str] = frozenset({"daily_dose", "rate", "mode", "bolus", "concentration"})
+DISPUTED_REPROGRAMMING_CHANGES: frozenset[str] = frozenset({"alarm"})
 
 # --- 7. Refill intervals ----------------------------------------------------------------------------
 DEFAULT_ALARM_ML = Decimal("2")
+#: Ziconotide (Prialt) is supplied only at these concentrations: anything else was diluted (high, labelling).
+ZICONOTIDE_SUPPLIED_MCG_PER_ML: frozenset[Decimal] = frozenset({Decimal("25"), Decimal("100")})
 #: Ziconotide (Prialt) limits, in days (high, manufacturer).
 ZICONOTIDE_FIRST_REFILL_DAYS = 14
 ZICONOTIDE_DILUTED_DAYS = 40
@@ -240,7 +301,10 @@ ZICONOTIDE_UNDILUTED_DAYS = 84
 SHORT_INTERVAL_RATIO = Decimal("0.5")
 
 # --- Reimbursement-era dates --------------------------------------------------------------------------
-VIRTUAL_DIRECT_SUPERVISION_FROM = date(2026, 1, 1)
+#: Virtual direct supervision (real-time audio-video) counts as direct from this date: temporary through
+#: 2025-12-31, permanent from 2026-01-01 for services other than 010/090-global surgery (every pump code).
+VIRTUAL_DIRECT_SUPERVISION_FROM = date(2020, 3, 1)
+VIRTUAL_DIRECT_SUPERVISION_PERMANENT_FROM = date(2026, 1, 1)
 
 
 def is_facility(pos: str) -> bool:

@@ -1,8 +1,14 @@
-"""Read scenario files (YAML or JSON) safely: size-capped, text-only, no YAML aliases, no code."""
+"""Read scenario files (YAML or JSON) safely: size-capped, text-only, no YAML aliases, no code.
+
+Only regular files are read (a FIFO would block, /dev/zero would never end), and never more than the cap
+plus one byte, whatever ``st_size`` says (0 for /proc files and devices).
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -24,24 +30,55 @@ class _SafeNoAliasLoader(yaml.SafeLoader):
             raise yaml.YAMLError(f"YAML aliases are not allowed (line {event.start_mark.line + 1})")
         return super().compose_node(parent, index)
 
+    def construct_yaml_timestamp(self, node):  # type: ignore[override]
+        """A date YAML cannot build (2026-02-30, ``!!timestamp not-a-date``) stays text, so that the
+        model's date check names the field instead of the parser failing on the whole file."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, TypeError, AttributeError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_SafeNoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _SafeNoAliasLoader.construct_yaml_timestamp)
+
+
+def _not_a_file(mode: int) -> str | None:
+    """Why a path of this kind cannot be read as a file, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a file"
+    if stat.S_ISFIFO(mode):
+        return "is a FIFO (named pipe), not a file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device, not a file"
+    return "is not a regular file"
+
 
 def read_text(path: str | Path, *, max_bytes: int = MAX_BYTES) -> str:
-    """The file's text, or an InputError for missing, huge or binary files."""
-    p = Path(path)
+    """The file's text, or an InputError for missing, huge, special or binary files."""
     name = str(path)
     try:
-        if p.is_dir():
-            raise InputError(name, None, "is a directory, not a file")
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise InputError(name, None, f"file is too large ({size:,} bytes; the limit is {max_bytes:,})")
-        raw = p.read_bytes()
+        st = os.stat(path)
+        why = _not_a_file(st.st_mode)  # checked before opening: opening a FIFO blocks
+        if why:
+            raise InputError(name, None, why)
+        if st.st_size > max_bytes:
+            raise InputError(name, None, f"file is too large ({st.st_size:,} bytes; the limit is {max_bytes:,})")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as f:
+            why = _not_a_file(os.fstat(f.fileno()).st_mode)  # it may have been replaced since the stat
+            if why:
+                raise InputError(name, None, why)
+            raw = f.read(max_bytes + 1)  # st_size is 0 for /proc files: never trust it alone
     except FileNotFoundError:
         raise InputError(name, None, "no such file") from None
     except PermissionError:
         raise InputError(name, None, "permission denied") from None
     except OSError as exc:
         raise InputError(name, None, f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > max_bytes:
+        raise InputError(name, None, f"file is too large (more than the limit of {max_bytes:,} bytes)")
     return decode(name, raw)
 
 

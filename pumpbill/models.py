@@ -9,19 +9,28 @@ not silently change the answer.
 from __future__ import annotations
 
 import re
-from datetime import date as Date
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from .facts import DRUG_CODES, EM_CODES, IMAGING_CODES, IMPLANT_CODES, PUMP_SERVICE_CODES, REFILL_KIT_CODE
+from .dates import IsoDate
+from .facts import (
+    DRUG_CODES,
+    EM_CODES,
+    IMAGING_CODES,
+    IMPLANT_CODES,
+    OTHER_PAIRED_CODES,
+    PUMP_SERVICE_CODES,
+    REFILL_KIT_CODE,
+)
 from .quantities import Amount, Concentration
 
 PumpType = Literal["programmable", "nonprogrammable", "portable"]
 Route = Literal["intrathecal", "epidural", "intraventricular", "intravenous", "intra_arterial"]
 Performer = Literal["physician", "qhp", "clinical_staff"]
-Change = Literal["daily_dose", "rate", "mode", "bolus", "concentration", "reservoir_volume", "alarm"]
+Change = Literal["daily_dose", "rate", "mode", "bolus", "concentration", "reservoir_volume", "alarm", "alarm_date"]
+Certainty = Literal["confirmed", "suspected", "probable", "rule_out"]
 DrugName = Literal["baclofen", "morphine", "ziconotide", "hydromorphone", "fentanyl", "clonidine",
                    "bupivacaine", "other"]
 Supplier = Literal["practice", "pharmacy", "facility"]
@@ -31,7 +40,7 @@ Supervision = Literal["direct", "virtual_direct", "general", "none"]
 
 #: Every procedure/supply code pumpbill knows; anything else on a claim is bad input.
 KNOWN_CODES: frozenset[str] = frozenset(PUMP_SERVICE_CODES) | DRUG_CODES | EM_CODES | frozenset(
-    IMPLANT_CODES) | frozenset(IMAGING_CODES) | {REFILL_KIT_CODE}
+    IMPLANT_CODES) | frozenset(IMAGING_CODES) | frozenset(OTHER_PAIRED_CODES) | {REFILL_KIT_CODE}
 
 _POS = re.compile(r"^[0-9]{2}$")
 _ICD = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
@@ -71,7 +80,7 @@ def _code(v: str) -> str:
     v = v.strip().upper()
     if v not in KNOWN_CODES:
         raise ValueError(f"unknown code {v!r}: pumpbill knows the pump-service, drug, E/M, implant, "
-                         "imaging and refill-kit codes of its reference")
+                         "imaging and refill-kit codes of its reference, and the codes its CMS pairs name")
     return v
 
 
@@ -108,6 +117,22 @@ Volume = Annotated[Decimal, Field(ge=0, le=1000, description="millilitres")]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True)
+
+
+class Diagnosis(_Strict):
+    """A documented diagnosis with its certainty (SCENARIO.md); a plain code in a file means confirmed."""
+
+    code: IcdCode
+    certainty: Certainty = "confirmed"
+
+    @property
+    def uncertain(self) -> bool:
+        return self.certainty != "confirmed"
+
+
+def _as_diagnoses(items: list[str | Diagnosis]) -> list[Diagnosis]:
+    """Plain codes become confirmed diagnoses, so the engine sees one shape."""
+    return [Diagnosis(code=d) if isinstance(d, str) else d for d in items]
 
 
 class Pump(_Strict):
@@ -151,6 +176,7 @@ class Refill(_Strict):
     port: str | None = Field(None, description="refill port used (e.g. central reservoir port)")
     undiluted: bool | None = Field(None, description="ziconotide: undiluted (84-day) vs diluted (40-day)")
     residual_note: str | None = Field(None, description="what was done about a residual discrepancy")
+    chemotherapy: bool = Field(False, description="the solution is antineoplastic chemotherapy (systemic pumps)")
 
     @property
     def concentration_q(self) -> Concentration:
@@ -178,7 +204,7 @@ class Interrogation(_Strict):
 
 
 class PreviousRefill(_Strict):
-    date: Date
+    date: IsoDate
     volume_ml: Volume = Field(description="volume in the reservoir after that refill")
     concentration: ConcentrationText | None = None
     daily_dose: DoseText | None = None
@@ -201,10 +227,12 @@ class EMVisit(_Strict):
 
 
 class Encounter(_Strict):
-    date: Date
+    date: IsoDate
     place_of_service: PosCode
     payer: Annotated[str, AfterValidator(_payer)] = "medicare"
     performed_by: Performer | None = None
+    physician_reason: str | None = Field(None, description="why the physician/QHP performed the service "
+                                         "personally (62370/95991: 'requiring physician/QHP skill')")
     supervising_practitioner: str | None = None
     supervision: Supervision | None = None
     pump: Pump | None = None
@@ -216,14 +244,25 @@ class Encounter(_Strict):
     previous_refill: PreviousRefill | None = None
     first_refill_after_implant: bool = False
     interval_reason: str | None = Field(None, description="why this refill came earlier or later than planned")
-    next_refill_date: Date | None = None
+    next_refill_date: IsoDate | None = None
     em_visit: EMVisit | None = None
     imaging: Imaging = "none"
     imaging_reason: str | None = None
     other_procedures: list[Code] = Field(default_factory=list,
                                          description="other procedures at the session, e.g. '62362'")
-    diagnoses: list[IcdCode] = Field(default_factory=list, description="the pump visit's diagnoses in the "
-                                     "order documented; an E/M's own problem goes in em_visit.diagnoses")
+    diagnoses: Annotated[list[IcdCode | Diagnosis], AfterValidator(_as_diagnoses)] = Field(
+        default_factory=list, description="the pump visit's diagnoses in the order documented, each a code or "
+        "{code, certainty}; an E/M's own problem goes in em_visit.diagnoses")
+
+    @property
+    def dx_codes(self) -> list[str]:
+        """The codes that may be reported: confirmed diagnoses only (ICD-10-CM Guidelines IV.H)."""
+        return [d.code for d in self.diagnoses if not d.uncertain]
+
+    @property
+    def uncertain_dx(self) -> dict[str, str]:
+        """Suspected, probable or rule-out diagnoses: code -> certainty. Never coded on this claim."""
+        return {d.code: d.certainty for d in self.diagnoses if d.uncertain}
 
     @model_validator(mode="after")
     def _consistent(self) -> Encounter:

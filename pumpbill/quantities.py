@@ -1,6 +1,8 @@
 """Amounts and concentrations as written in a note ("2000 mcg/mL", "0 mg", "400 mcg").
 
-Decimal arithmetic, so that 40 mg / 10 mg is exactly 4 units and rounding up is honest.
+Decimal arithmetic, so that 40 mg / 10 mg is exactly 4 units and rounding up is honest. Values are
+bounded at input (digits and size): a 2,000-digit concentration would otherwise become a 2,000-digit
+unit count, or overflow the alarm-interval arithmetic downstream.
 """
 
 from __future__ import annotations
@@ -16,6 +18,12 @@ _TO_MCG: dict[str, Decimal] = {"mg": Decimal(1000), "mcg": Decimal(1)}
 _AMOUNT = re.compile(r"^\s*(?P<n>[0-9]+(?:\.[0-9]+)?)\s*(?P<u>mg|mcg)\s*$", re.IGNORECASE)
 _CONC = re.compile(r"^\s*(?P<n>[0-9]+(?:\.[0-9]+)?)\s*(?P<u>mg|mcg)\s*/\s*ml\s*$", re.IGNORECASE)
 _ALIASES = {"ug": "mcg", "µg": "mcg", "μg": "mcg"}
+#: At most this many digits in a number ("1234.56789" has 9): more precision than any label or syringe.
+MAX_DIGITS = 12
+#: Largest amount (1 kg, more than a full 1,000 mL reservoir of the most concentrated drug) and largest
+#: concentration (1 g/mL: a drug cannot be denser than its solution), in mcg.
+MAX_AMOUNT_MCG = Decimal(1_000_000_000)
+MAX_CONCENTRATION_MCG_PER_ML = Decimal(1_000_000)
 
 
 def _unit(raw: str) -> str:
@@ -43,7 +51,11 @@ class Amount:
         m = _AMOUNT.match(text.replace("µg", "mcg").replace("ug", "mcg"))
         if not m:
             raise ValueError(f"cannot read amount {text!r}; write a number and mg or mcg, e.g. '4 mg'")
-        return cls(_dec(m["n"]), _unit(m["u"]))  # type: ignore[arg-type]
+        unit = _unit(m["u"])
+        value = _dec(m["n"])
+        if value * _TO_MCG[unit] > MAX_AMOUNT_MCG:
+            raise ValueError(f"amount {_fmt(value)} {unit} is too large (at most {_fmt(MAX_AMOUNT_MCG / 1000)} mg)")
+        return cls(value, unit)  # type: ignore[arg-type]
 
     def to(self, unit: Mass) -> Decimal:
         return self.value * _TO_MCG[self.unit] / _TO_MCG[unit]
@@ -70,10 +82,14 @@ class Concentration:
         m = _CONC.match(text.replace("µg", "mcg").replace("ug", "mcg"))
         if not m:
             raise ValueError(f"cannot read concentration {text!r}; write e.g. '2000 mcg/mL' or '2 mg/mL'")
+        unit = _unit(m["u"])
         value = _dec(m["n"])
         if value <= 0:
             raise ValueError("concentration must be greater than zero")
-        return cls(value, _unit(m["u"]))  # type: ignore[arg-type]
+        if value * _TO_MCG[unit] > MAX_CONCENTRATION_MCG_PER_ML:
+            raise ValueError(f"concentration {_fmt(value)} {unit}/mL is too large (at most "
+                             f"{_fmt(MAX_CONCENTRATION_MCG_PER_ML / 1000)} mg/mL)")
+        return cls(value, unit)  # type: ignore[arg-type]
 
     def per_ml(self, unit: Mass) -> Decimal:
         return self.value * _TO_MCG[self.unit] / _TO_MCG[unit]
@@ -93,6 +109,11 @@ def _parse_concentration(text: str) -> Concentration:
 
 
 def _dec(text: str) -> Decimal:
+    """The number, refused when it has more than MAX_DIGITS digits (leading zeros not counted)."""
+    digits = text.replace(".", "").lstrip("0")
+    if len(digits) > MAX_DIGITS or len(text) > 2 * MAX_DIGITS:
+        raise ValueError(f"number {text[:20]}{'...' if len(text) > 20 else ''} has too many digits "
+                         f"(at most {MAX_DIGITS})")
     try:
         return Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits

@@ -31,12 +31,35 @@ def is_physician(enc: Encounter) -> bool:
 
 
 def effective_reprogramming(enc: Encounter, profile: PayerProfile) -> bool:
-    """Was the pump reprogrammed, under this payer's reading of the word (FACTS section 6)?"""
+    """Was the pump reprogrammed, under this payer's reading of the word (FACTS section 6)?
+
+    No reading is Medicare's: there is no national CMS definition. The strict reading (the default)
+    counts dose, rate, mode, bolus and concentration changes; the lenient one any documented change.
+    """
     if not enc.services.reprogramming or enc.reprogramming is None:
         return False
     if profile.reprogramming_reading == "lenient":
         return True
     return bool(set(enc.reprogramming.changes) & facts.STRICT_REPROGRAMMING_CHANGES)
+
+
+def incident_to_barrier(enc: Encounter) -> str | None:
+    """Why clinical staff's work cannot be billed incident-to here, or None when it can (FACTS section 2).
+
+    Incident-to needs direct supervision (Pub 100-02 ch.15 s.60). Virtual direct supervision by real-time
+    audio-video counts from 2020-03-01 (temporary through 2025, permanent from 2026 for the pump codes).
+    Supervision that is not documented at all is a documentation gap (PB507), not a barrier.
+    """
+    if enc.performed_by != "clinical_staff" or facts.is_facility(enc.place_of_service):
+        return None
+    if enc.supervision in ("none", "general"):
+        level = "with no supervision" if enc.supervision == "none" else "under general supervision"
+        return (f"clinical staff performed the service {level}: incident-to billing needs direct supervision, so "
+                "the practitioner bills no line for it")
+    if enc.supervision == "virtual_direct" and enc.date < facts.VIRTUAL_DIRECT_SUPERVISION_FROM:
+        return (f"virtual direct supervision before {facts.VIRTUAL_DIRECT_SUPERVISION_FROM.isoformat()} did not "
+                "count as direct supervision: no incident-to line")
+    return None
 
 
 @dataclass(frozen=True)
@@ -60,7 +83,9 @@ def drug_units(enc: Encounter) -> DrugUnits | None:
     refill = enc.refill
     if refill is None or refill.drug not in facts.DRUGS:
         return None
-    drug = facts.DRUGS[refill.drug]
+    drug = facts.drug_for(refill.drug, enc.date)
+    if drug is None:
+        return None
     amount = refill.volume_added_ml * refill.concentration_q.per_ml(drug.unit_measure)
     units = ceil_div(amount, drug.unit_amount)
     discarded_q: Amount | None = refill.discarded_q
@@ -96,7 +121,7 @@ def pump_service(enc: Encounter, profile: PayerProfile) -> tuple[str | None, lis
     why: list[str] = []
     reprog = effective_reprogramming(enc, profile)
     if s.reprogramming and not reprog:
-        why.append("the only documented change is not reprogramming under the strict reading "
+        why.append("the documented change is not reprogramming under the strict reading, pumpbill's default "
                    f"({', '.join(enc.reprogramming.changes) if enc.reprogramming else 'none'})")
     doc = is_physician(enc)
     who = "a physician/QHP performed it" if doc else (
@@ -141,37 +166,44 @@ def select(enc: Encounter, profile: PayerProfile) -> Selection:
     """The professional-claim lines in billing order: pump service, drug lines, E/M."""
     sel = Selection()
     code, why = pump_service(enc, profile)
-    facility = facts.is_facility(enc.place_of_service)
+    pos = enc.place_of_service
+    facility = facts.is_facility(pos)
+    barrier = incident_to_barrier(enc) if code is not None else None
     if code is not None:
         if facility and code in facts.INCIDENT_TO_CODES:
             sel.hospital_bills = code
             sel.notes.append(f"{code} is an incident-to code (PC/TC 5): not payable to a practitioner in a "
-                             f"facility (POS {enc.place_of_service}); the hospital bills it")
+                             f"facility (POS {pos}); {_facility_bills(pos)}")
         elif facility and enc.performed_by == "clinical_staff":
             sel.hospital_bills = code
-            sel.notes.append(f"clinical staff performed the service in a facility (POS {enc.place_of_service}): "
-                             "no incident-to there; the hospital bills it")
+            sel.notes.append(f"clinical staff performed the service in a facility (POS {pos}): no incident-to "
+                             f"there; {_facility_bills(pos)}")
+        elif barrier:
+            sel.notes.append(barrier)
         else:
             sel.service = Line(code=code, reasons=tuple(why))
     elif why:
         sel.notes.extend(why)
     refill = enc.refill
-    if enc.services.refill and refill is not None and sel.service is not None:
-        sel.drug_lines = _drug_lines(enc)
-        if refill.supplied_by != "practice":
+    if enc.services.refill and refill is not None and code is not None:
+        if pos in facts.FACILITY_DRUG_POS:
+            sel.notes.append(f"POS {pos}: the facility supplies and bills the drug (hospital bundling, SSA "
+                             "1862(a)(14), 42 CFR 410.42); the practitioner never bills it there")
+        elif refill.supplied_by != "practice":
             sel.notes.append(f"drug supplied by the {refill.supplied_by}: the practice bills no drug line")
-        elif refill.drug == "hydromorphone" and enc.date < facts.J1171_FIRST_DOS:
-            sel.notes.append("hydromorphone before 2025 was billed with J1170, whose billing unit is not in "
-                             "pumpbill's reference: look it up; no drug line is recommended")
         elif refill.drug == "other":
             sel.notes.append("drug 'other': look up its HCPCS code and billing unit; pumpbill has none")
+        elif sel.service is not None:
+            sel.drug_lines = _drug_lines(enc, profile)
+            sel.notes.extend(_mue_notes(sel.drug_lines, enc))
     em = enc.em_visit
     if em and em.performed and em.code:
         if not em.separately_identifiable and sel.service is not None:
             sel.notes.append("the E/M is not separately identifiable from the pump service: no E/M line")
-        elif em.code == "99211" and sel.service is not None and enc.performed_by == "clinical_staff":
-            sel.notes.append("99211 with a nurse-performed pump service: expect it to be disallowed (low "
-                             "confidence; NCCI rows not verified): no E/M line")
+        elif (em.code == "99211" and sel.service is not None and enc.performed_by == "clinical_staff"
+              and not _own_diagnosis(enc)):
+            sel.notes.append("99211 with a nurse-performed pump service: the nurse's visit is the refill; a 99211 "
+                             "needs its own separately identifiable problem (medium confidence): no E/M line")
         elif (profile.em_same_day == "separate_diagnosis_required" and sel.service is not None
               and not _own_diagnosis(enc)):
             sel.notes.append(f"payer '{profile.name}' pays a same-day E/M only for a problem with its own "
@@ -181,47 +213,94 @@ def select(enc: Encounter, profile: PayerProfile) -> Selection:
             reason = ("significant, separately identifiable E/M on the day of a pump service: modifier 25"
                       if mods else "E/M with no pump service billed by the practitioner: no modifier needed")
             sel.em = Line(code=em.code, modifiers=mods, reasons=(reason,))
+    uncertain = enc.uncertain_dx
+    if uncertain:
+        listed = ", ".join(f"{c} ({v.replace('_', ' ')})" for c, v in uncertain.items())
+        sel.notes.append(f"not coded: {listed}. An uncertain diagnosis is not coded outside inpatient facility "
+                         "coding (ICD-10-CM Guidelines IV.H): code the documented signs and symptoms")
     return sel
+
+
+def _mue_notes(lines: list[Line], enc: Encounter) -> list[str]:
+    """Warn when the drug the note supports exceeds the shipped per-day MUE: the whole line will be denied."""
+    from .edits import shipped_mue
+
+    totals: dict[str, int] = {}
+    for ln in lines:
+        totals[ln.code] = totals.get(ln.code, 0) + ln.units
+    notes = []
+    for code, units in totals.items():
+        mue = shipped_mue().lookup(code, enc.date)
+        if mue.mue is not None and units > mue.mue:
+            notes.append(f"{code} x {units} exceeds the MUE of {mue.mue} per day (adjudication indicator "
+                         f"{mue.mue_indicator}, {mue.table} {mue.version}): the whole line will be denied, not cut "
+                         "back; bill the units given and appeal with the record")
+    return notes
+
+
+def _facility_bills(pos: str) -> str:
+    if pos == facts.INPATIENT_POS:
+        return "the hospital is paid for it under the inpatient system (Part A), not OPPS"
+    if pos in facts.HOSPITAL_OUTPATIENT_POS:
+        return "the hospital bills it (OPPS)"
+    if pos == "31":
+        return "a SNF Part A stay falls under consolidated billing"
+    return "the facility bills it"
 
 
 def _own_diagnosis(enc: Encounter) -> bool:
     em = enc.em_visit
-    pump_dx = set(enc.diagnoses)
+    pump_dx = set(enc.dx_codes)
     return bool(em and any(d not in pump_dx for d in em.diagnoses))
 
 
-def _drug_lines(enc: Encounter) -> list[Line]:
-    refill = enc.refill
-    assert refill is not None
-    if refill.supplied_by != "practice":
-        return []
-    if refill.drug == "hydromorphone" and enc.date < facts.J1171_FIRST_DOS:
-        return []  # J1170's unit is not in the reference: no recommendation, a note instead
+def _drug_lines(enc: Encounter, profile: PayerProfile) -> list[Line]:
+    """The practice-bought drug: units of what was placed in the pump; JZ/JW where the payer requires them."""
     du = drug_units(enc)
     if du is None:
         return []
+    refill = enc.refill
+    assert refill is not None
     why = [f"{du.drug.name} bought by the practice (buy and bill): {du.drug.hcpcs}, {du.explain()}"]
     if refill.container == "multi_dose":
         return [Line(code=du.drug.hcpcs, units=du.units, reasons=tuple(why + ["multi-dose container: no JZ/JW"]))]
-    if du.jw_units > 0:
+    if not profile.jz_jw_required:
+        return [Line(code=du.drug.hcpcs, units=du.units, reasons=tuple(why + [
+            f"payer '{profile.name}' does not require JZ/JW (Medicare Part B rules); check its policy on "
+            "discarded drug"]))]
+    if du.jw_units > 0 and enc.date >= facts.JW_REQUIRED_FROM:
         return [
             Line(code=du.drug.hcpcs, units=du.units, reasons=tuple(why)),
             Line(code=du.drug.hcpcs, modifiers=("JW",), units=du.jw_units,
                  reasons=(f"{fmt(du.discarded or Decimal(0))} {du.drug.unit_measure} discarded from a single-dose "
                           f"container: {du.jw_units} more unit(s) on a separate JW line",)),
         ]
+    if enc.date < facts.JZ_REQUIRED_FROM:
+        return [Line(code=du.drug.hcpcs, units=du.units, reasons=tuple(why + [
+            f"JZ is required from {facts.JZ_REQUIRED_FROM.isoformat()}"]))]
     note = ("single-dose container, nothing discarded: JZ" if not du.discarded else
             "single-dose container; the discard is covered by rounding up: JZ, no JW line")
     return [Line(code=du.drug.hcpcs, modifiers=("JZ",), units=du.units, reasons=tuple(why + [note]))]
 
 
+def chemotherapy_encounter(enc: Encounter) -> bool:
+    """A systemic pump refilled with chemotherapy: the encounter is for chemotherapy (guideline I.C.2.e.2)."""
+    r, pump = enc.refill, enc.pump
+    return bool(r and r.chemotherapy and enc.services.refill and pump and pump.route in SYSTEMIC)
+
+
 def recommended_diagnoses(enc: Encounter) -> list[str]:
-    """Diagnosis order for the pump service: complication first, else Z45.1 first (FACTS section 4)."""
-    dx = [d for d in enc.diagnoses if d not in facts.WRONG_DEVICE_DX]
+    """Diagnosis order for the pump service (FACTS section 4): confirmed codes only; a complication first,
+    else Z51.11 then the neoplasm for a chemotherapy encounter, else Z45.1 first."""
+    dx = [d for d in enc.dx_codes if d not in facts.WRONG_DEVICE_DX]
     complications = [d for d in dx if d.startswith(facts.COMPLICATION_PREFIXES)]
     if complications:
         rest = [d for d in dx if d not in complications and d not in (facts.ROUTINE_PUMP_DX,)]
         return complications + rest
+    if chemotherapy_encounter(enc):
+        neoplasms = [d for d in dx if facts.is_neoplasm(d)]
+        rest = [d for d in dx if d != facts.CHEMOTHERAPY_DX and d not in neoplasms]
+        return [facts.CHEMOTHERAPY_DX] + neoplasms + rest
     if not routine_pump_visit(enc):
         return dx
     rest = [d for d in dx if d not in (facts.ROUTINE_PUMP_DX, facts.LESS_SPECIFIC_PUMP_DX)]

@@ -6,8 +6,10 @@ kernel, and the source of the page's text alternative). No pandas: these run in 
 
 from __future__ import annotations
 
+import functools
+import math
 import random
-from datetime import date
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from html import escape
 from typing import Any
@@ -16,6 +18,7 @@ import ipywidgets as W
 import yaml
 
 from . import facts
+from .dates import parse_iso_date
 from .engine import check
 from .errors import InputError
 from .icd import code_set
@@ -60,6 +63,23 @@ def _run(data: dict[str, Any]):
     return check(scenario_from_data("widget", {"encounter": data}))
 
 
+def _never_raises(html: Callable[..., str]) -> Callable[..., str]:
+    """A widget's answer is HTML whatever the learner types: bad input is one line naming the field, and
+    anything unexpected one friendly line, never a traceback or raw exception text on the page."""
+
+    @functools.wraps(html)
+    def safe(*args: Any, **kwargs: Any) -> str:
+        try:
+            return html(*args, **kwargs)
+        except InputError as exc:
+            return error_box(f"{exc.field}: {exc.problem}" if exc.field else exc.problem)
+        except Exception:  # noqa: BLE001 - whatever it is, the page shows a sentence, not the exception
+            return error_box("could not check these values; change them and try again (if they look right, "
+                             "please report it)")
+
+    return safe
+
+
 def _live(inputs: list[W.Widget], update) -> None:
     for w in inputs:
         w.observe(lambda _change: update(), names="value")
@@ -69,6 +89,7 @@ def _live(inputs: list[W.Widget], update) -> None:
 # --- 1. code chooser ------------------------------------------------------------------------------------------
 
 
+@_never_raises
 def choose_html(pump_type: str, route: str, analysis: bool, reprogramming: bool, refill: bool, change: str,
                 performer: str, pos: str, payer: str = "medicare") -> str:
     """Which pump-service code the documented work supports, and why."""
@@ -143,6 +164,7 @@ DOC_ELEMENTS: list[tuple[str, str]] = [
 ]
 
 
+@_never_raises
 def documentation_html(code: str, documented: set[str]) -> str:
     """Which documentation elements the chosen service still needs (rules PB501-PB509)."""
     reprog = code in ("62368", "62369", "62370")
@@ -221,6 +243,7 @@ claim:
 """
 
 
+@_never_raises
 def claim_html(text: str) -> str:
     """Check a scenario with its billed claim: each finding with its rule, and the right claim."""
     try:
@@ -246,6 +269,7 @@ def claim_checker(text: str = EXAMPLE_CLAIM) -> W.Widget:
 # --- 4. units calculator ------------------------------------------------------------------------------------------
 
 
+@_never_raises
 def units_html(drug: str, concentration: str, volume_ml: float, discarded: str, container: str,
                supplied_by: str = "practice") -> str:
     try:
@@ -293,11 +317,12 @@ def _num(x: float) -> str:
 # --- 5. diagnosis pointer ----------------------------------------------------------------------------------------
 
 
+@_never_raises
 def diagnosis_html(codes: str, dos: str, visit: str = "routine") -> str:
     """Validity (FY code set), the order to point to, and the diagnosis findings."""
     dx = [c.strip().upper() for c in codes.replace(";", ",").split(",") if c.strip()]
     try:
-        date.fromisoformat(dos)
+        day = parse_iso_date(dos)
         enc = _encounter(date=dos, diagnoses=dx, next_refill_date=None)
         result = _run(enc)
     except (InputError, ValueError) as exc:
@@ -311,7 +336,7 @@ def diagnosis_html(codes: str, dos: str, visit: str = "routine") -> str:
     gaps = [f for f in result.findings if f.rule.startswith("PB4")]
     hint = ("" if visit == "routine" else "<p><small>Visit for a device problem: code the T85.6-/T85.7- "
             "complication first, instead of Z45.1.</small></p>")
-    era = ("" if date.fromisoformat(dos) >= facts.G35_EXPANDED_ON else
+    era = ("" if day >= facts.G35_EXPANDED_ON else
            f"<p><small>Status is from the {escape(cs.label)} set; the date of service is earlier, when the code "
            "set differed (for example, G35 itself was billable before 2025-10-01).</small></p>")
     return (table + era + f"<p>Point the pump-service line to: <b>{escape(order)}</b></p>" + hint
@@ -331,12 +356,15 @@ def diagnosis_pointer() -> W.Widget:
 # --- 6. refill planner --------------------------------------------------------------------------------------------
 
 
+@_never_raises
 def planner_html(start: str, volume_ml: float, alarm_ml: float, concentration: str, daily_dose: str,
                  drug: str = "baclofen", undiluted: bool | None = None) -> str:
-    try:
-        p = plan(date.fromisoformat(start), Decimal(str(volume_ml)), Decimal(str(alarm_ml)),
-                 Amount.parse(daily_dose), Concentration.parse(concentration), drug, undiluted=undiluted)
-    except (ValueError, InvalidOperation) as exc:
+    if not all(isinstance(v, int | float) and math.isfinite(v) and 0 <= v <= 1000 for v in (volume_ml, alarm_ml)):
+        return error_box("volumes must be numbers of mL from 0 to 1000")
+    try:  # these parsers' and the planner's messages are written for a person
+        p = plan(parse_iso_date(start), Decimal(str(volume_ml)), Decimal(str(alarm_ml)), Amount.parse(daily_dose),
+                 Concentration.parse(concentration), drug, undiluted=undiluted)
+    except ValueError as exc:
         return error_box(str(exc))
     limit = f"<li>Drug limit: {escape(p.limit[1])}</li>" if p.limit else ""
     return (f"<ul><li>Daily volume: {fmt(round(p.daily_volume_ml, 3))} mL/day</li>"
@@ -428,6 +456,7 @@ def _numbers(node: Any, key: str = "") -> Any:
     return node
 
 
+@_never_raises
 def spot_html(case_text: str, answer: str, truth: str) -> str:
     result = check(loads_scenario(case_text, "case"))
     fired = result.fired()

@@ -54,9 +54,10 @@ def test_pb103_em_without_25_only_on_pump_days(tmp_path):
     assert out == [("PB103", 3)]
 
 
-def test_pb206_j1170_only_from_2025(tmp_path):
-    out = rules(tmp_path, [row(dos="2024-12-30"), row(dos="2024-12-30", code="J1170", mods="JZ", units="20"),
-                           row(claim="C2", dos="2025-01-02"), row(claim="C2", dos="2025-01-02", code="J1170",
+def test_pb206_j1170_only_after_its_termination_on_2024_09_30(tmp_path):
+    """The CMS HCPCS file terminates J1170 on 2024-09-30 (FACTS v2 s.3): valid that day, not the next."""
+    out = rules(tmp_path, [row(dos="2024-09-30"), row(dos="2024-09-30", code="J1170", mods="JZ", units="20"),
+                           row(claim="C2", dos="2024-10-01"), row(claim="C2", dos="2024-10-01", code="J1170",
                                                                   mods="JZ", units="20")])
     assert out == [("PB206", 5)]
 

@@ -29,7 +29,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
     [
         ("encounter: [unclosed", "invalid YAML at line"),
         ("- just\n- a list\n", "expected a mapping"),
-        ("encounter:\n  date: 2026-13-01\n  place_of_service: '11'\n", "invalid YAML value"),
+        ("encounter:\n  date: 2026-13-01\n  place_of_service: '11'\n", "encounter.date"),  # the field, not the parser
         (GOOD.replace("date: 2026-03-02", "date: yesterday"), "encounter.date"),
         (GOOD.replace('place_of_service: "11"', "place_of_service: office"), "encounter.place_of_service"),
         (GOOD.replace("volume_added_ml: 20", "volume_added_ml: -5"), "encounter.refill.volume_added_ml"),

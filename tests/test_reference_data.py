@@ -86,7 +86,10 @@ def test_official_ptp_loader_by_date(tmp_path):
     assert table.lookup("11111", "55555", date(2025, 8, 1)).answer == "not applicable"
     table.covers = (date(2025, 7, 1), date(2025, 9, 30))
     assert table.lookup("11111", "22222", date(2026, 1, 1)).answer == "no data"
-    assert EditData(ptp=[table]).official_pair("11111", "22222", date(2026, 1, 1)) is None
+    assert EditData(ptp=[table], shipped=False).official_pair("11111", "22222", date(2026, 1, 1)) is None
+    # with the shipped CMS rows, a loaded table without data for the date falls through to them
+    shipped = EditData(ptp=[table]).official_pair("62369", "95990", date(2026, 1, 1))
+    assert shipped.answer == "applies" and "v32.3" in shipped.provenance
 
 
 def test_files_marked_synthetic_are_never_official(tmp_path):
@@ -147,4 +150,4 @@ def test_registry_shape():
 def test_findings_show_confidence_below_high():
     result_rules = {f.rule: f for f in __import__("pumpbill.engine").engine.check(
         scenario({"imaging": "ultrasound"})).findings}
-    assert result_rules["PB106"].confidence == "low"
+    assert result_rules["PB106"].confidence == "medium"

@@ -2,8 +2,10 @@
 
 The examples are the book's rule pages (``pumpbill explain CODE`` renders them) and tests at once:
 the bad one must trigger its rule, the good one must not, and the good one should teach a clean claim.
-PB108 and PB210 only run on official-layout NCCI files, so their folders also hold a small
-``ptp.txt`` / ``mue.txt`` whose rows are synthetic and labelled so.
+PB108 and PB213 run on the CMS NCCI rows pumpbill ships (``pumpbill.cms``: the outpatient-hospital PTP
+table v32.3 and the practitioner MUE table 2026 Q2), so their examples need no file of their own. PB210
+(MUE adjudication indicator 1 or 2) cannot fire on the shipped rows, which are the MAI 3 rows only, so its
+folder holds a small official-layout ``mue.txt`` (listed in NCCI_FILES) whose row is synthetic and labelled so.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pytest
 
 import pumpbill
 from pumpbill.docs import example_edits, example_findings, rule_text
+from pumpbill.edits import EditData
 from pumpbill.engine import check
 from pumpbill.facts import FAMILY_CODES
 from pumpbill.loader import load_scenario
@@ -34,13 +37,17 @@ GOOD_MAY_HAVE_ERRORS: dict[str, str] = {}
 GOOD_CLAIM_DIFFERS: dict[str, str] = {
     "PB008": "the claim is the implant code 62362, which pumpbill's selection (pump service, drug, "
              "E/M) does not recommend; the point is that no 62367-62370 line is added to it",
+    "PB108": "the claim is the implant code 62362, which pumpbill's selection does not recommend; the point "
+             "is that the fill at the implant session is not billed as 95991 next to it (CMS PTP pair)",
 }
 
-#: Extra files an example folder may hold besides bad.yaml and good.yaml.
-NCCI_FILES: dict[str, str] = {"PB108": "ptp.txt", "PB210": "mue.txt"}
+#: Extra files an example folder may hold besides bad.yaml and good.yaml (a user-loaded NCCI file).
+NCCI_FILES: dict[str, str] = {"PB210": "mue.txt"}
+#: Rules whose examples fire on the shipped CMS NCCI rows (and so not when the shipped rows are switched off).
+SHIPPED_NCCI_RULES = ["PB108", "PB213"]
 
 #: A few examples also run through the real command line (as an outside tool would call it).
-CLI_CASES = ["PB002", "PB101", "PB202", "PB303", "PB403", "PB701", "PB108", "PB210"]
+CLI_CASES = ["PB002", "PB101", "PB202", "PB303", "PB403", "PB701", "PB108", "PB210", "PB213"]
 
 
 def example(code: str, kind: str) -> Path:
@@ -157,13 +164,21 @@ def test_ncci_rules_fire_only_with_the_loaded_file(code: str) -> None:
     assert code not in check(load_scenario(example(code, "bad"))).fired()
 
 
+@pytest.mark.parametrize("code", SHIPPED_NCCI_RULES)
+def test_ncci_rules_fire_on_the_shipped_cms_rows(code: str) -> None:
+    """PB108/PB213 fire on the shipped CMS rows, which are official CMS data and say so; not without them."""
+    assert not example_edits(code).ptp and not example_edits(code).mue, "the example should need no file"
+    result = check(load_scenario(example(code, "bad")))
+    finding = next(f for f in result.findings if f.rule == code)
+    assert "official CMS NCCI data" in finding.message and "SYNTHETIC" not in finding.message
+    assert code not in check(load_scenario(example(code, "bad")), edits=EditData(shipped=False)).fired()
+
+
 # --- the command line, as an outside tool calls it ----------------------------------------------
 
 
 def _cli(code: str, kind: str) -> subprocess.CompletedProcess:
     args = [sys.executable, "-m", "pumpbill", "check", str(example(code, kind)), "--format", "json"]
-    if code == "PB108":
-        args += ["--ptp", str(EXAMPLES / code / "ptp.txt")]
     if code == "PB210":
         args += ["--mue", str(EXAMPLES / code / "mue.txt"), "--mue-from", "2026-01-01", "--mue-to", "2026-03-31"]
     return subprocess.run(args, capture_output=True, text=True, timeout=120)

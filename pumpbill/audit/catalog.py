@@ -68,7 +68,7 @@ RULES: dict[str, AuditRule] = {
         AuditRule("PB701", "incident-to-code-in-facility", "error",
                   "95990, 96521 or 96522 billed by a practitioner with a facility place of service: "
                   "PC/TC 5 codes are not payable to a practitioner there (the hospital bills them).",
-                  "FACTS s.2", "pfs-2025"),
+                  "FACTS s.2", "pfs-2026"),
         AuditRule("AUD01", "physician-code-share-outlier", "warning",
                   "Provider whose share of physician-skill refill codes (62370/95991 among "
                   "62369/62370/95990/95991) is far above its peers'. A pattern for review, not an "

@@ -207,11 +207,11 @@ def check_em_without_25(w: Work) -> pd.DataFrame:
 
 
 def check_j1170(w: Work) -> pd.DataFrame:
-    """PB206: J1170 on or after its deletion (2025-01-01; FACTS s.3)."""
-    mask = (w.lines["code"] == "J1170").to_numpy() & (w.day >= epoch_day(facts.J1170_DELETED_ON))
+    """PB206: J1170 after its termination (2024-09-30, CMS HCPCS file; FACTS s.3)."""
+    mask = (w.lines["code"] == "J1170").to_numpy() & (w.day > epoch_day(facts.J1170_TERMINATED))
     return _line_findings(w, "PB206", mask, lambda f: pd.Series(
-        f"J1170 was deleted for {facts.J1170_DELETED_ON.year}: hydromorphone is "
-        f"{facts.DRUGS['hydromorphone'].hcpcs}", index=f.index))
+        f"J1170 was terminated on {facts.J1170_TERMINATED.isoformat()}: hydromorphone is "
+        f"{facts.DRUGS['hydromorphone'].hcpcs} from {facts.J1171_FIRST_DOS.isoformat()}", index=f.index))
 
 
 def check_jz_jw(w: Work) -> pd.DataFrame:

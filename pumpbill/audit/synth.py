@@ -212,7 +212,7 @@ def generate(cfg: SynthConfig) -> Synth:
         "PB101": base & rep,
         "PB102": base & ~rep & ~sysv,
         "PB103": base & ~em_legit,
-        "PB206": base & hydro[pat] & (vday >= epoch_day(facts.J1170_DELETED_ON)),
+        "PB206": base & hydro[pat] & (vday > epoch_day(facts.J1170_TERMINATED)),
         "PB302": base & ~sysv & ~jw_case,
         "PB402": base & ms[pat] & (vday >= epoch_day(facts.G35_EXPANDED_ON)),
         "PB601": base & (vv >= 1),

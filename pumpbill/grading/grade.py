@@ -30,6 +30,7 @@ DOC_FIELDS: dict[str, set[str] | None] = {
     "prescription": None,
     "next_refill_date": None,
     "performed_by": None,
+    "physician_reason": None,
     "supervising_practitioner": None,
     "supervision": None,
     "imaging_reason": None,

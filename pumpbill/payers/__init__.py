@@ -17,10 +17,13 @@ class PayerProfile(BaseModel):
     title: str
     example: bool = False
     description: str
-    #: strict: only dose, rate, mode or bolus changes are reprogramming; lenient: any documented change.
+    #: strict (pumpbill's default): only dose, rate, mode, bolus or concentration changes are reprogramming;
+    #: lenient: any documented change (a reservoir-volume update, an alarm setting). No reading is Medicare's.
     reprogramming_reading: Literal["strict", "lenient"] = "strict"
     #: modifier_25: a separately identifiable E/M with 25; separate_diagnosis_required: also its own diagnosis.
     em_same_day: Literal["modifier_25", "separate_diagnosis_required"] = "modifier_25"
+    #: JZ/JW are Medicare Part B rules; other payers require them only where their own policy says so.
+    jz_jw_required: bool = True
     sources: list[str] = []
 
 

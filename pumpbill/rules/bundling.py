@@ -32,11 +32,20 @@ def multiple_pump_service_codes(ctx: Context) -> Iterator[Hit]:
     if len(codes) < 2 or (len(family) == 1 and len(refills) == 1 and len(codes) == 2):
         return  # a single family+refill pair is PB102's finding
     a, b = codes[0], codes[1]
-    result = ctx.edits.teaching.lookup(a, b, ctx.dos)
+    result = ctx.edits.pair(a, b, ctx.dos)
     keep = ctx.selection.service.code if ctx.selection.service else "the code the note supports"
+    shown = " + ".join(dict.fromkeys(codes))  # each code once: the message stays short on a long claim
     for i, _ in billed[1:]:
-        yield Hit(i, {"codes": " + ".join(codes), "table": result.provenance if result.answer == "applies"
-                      else "CPT instruction", "keep": keep})
+        yield Hit(i, {"codes": shown, "table": _cited(result), "keep": keep})
+
+
+def _cited(result) -> str:
+    """Name the table behind a pair; an official row shows its modifier indicator, CPT's instruction none."""
+    if result.answer != "applies" or result.edit is None:
+        return "CPT instruction: one pump-service code per session"
+    if result.official:
+        return f"modifier indicator {result.edit.modifier_indicator}; {result.provenance}"
+    return f"{result.edit.rationale}; {result.provenance}"
 
 
 @rule("PB102", "family-with-refill-code", "error",
@@ -52,37 +61,51 @@ def family_with_refill_code(ctx: Context) -> Iterator[Hit]:
     ref = ctx.billed(REFILL_CODES)
     if not fam or not ref:
         return
-    result = ctx.edits.teaching.lookup(fam[0][1].code, ref[0][1].code, ctx.dos)
+    result = ctx.edits.pair(fam[0][1].code, ref[0][1].code, ctx.dos)
     svc = ctx.selection.service
     keep = svc.code if svc else "the code the note supports"
     # point at the line to drop: the refill code, unless it is the one the note supports
     drop = fam if svc is not None and svc.code in REFILL_CODES and any(ln.code == svc.code for _, ln in ref) else ref
     for i, _ln in drop:
-        yield Hit(i, {"family": fam[0][1].code, "refill": ref[0][1].code, "table": result.provenance, "keep": keep})
+        yield Hit(i, {"family": fam[0][1].code, "refill": ref[0][1].code, "table": _cited(result), "keep": keep})
 
 
 @rule("PB103", "em-without-modifier-25", "error",
-      message="E/M {code} billed on the same day as a pump service without modifier 25",
+      message="E/M {code} billed on the same day as a pump service without modifier 25: {risk}",
       fix="Append modifier 25 to {code} if the E/M is significant and separately identifiable; otherwise remove it",
       what="A same-day E/M code billed with a pump-service code and no modifier 25.",
-      why="Without 25 the E/M is treated as part of the procedure and denied; with 25 it must be "
-          "supported by its own history, exam or decision-making.",
+      why="A same-day E/M is payable only when it is significant and separately identifiable, shown by "
+          "modifier 25 and its own history, exam or decision-making (NCCI Policy Manual ch. I). The CMS "
+          "outpatient-hospital PTP table has no pair between 99211-99215 and 62367-62370/95990/95991, so that line "
+          "is not necessarily denied automatically: without 25 it is likely denied, or paid and recouped on "
+          "review. It does pair 96521/96522 with the E/M codes (modifier indicator 1): there the E/M is denied "
+          "by the edit unless 25 is supported.",
       correct="Separately identifiable E/M: 99213-25 (for example) plus the pump service.",
-      source="em-25")
+      source="em-25", supersedes=("PB108",))
 def em_without_modifier_25(ctx: Context) -> Iterator[Hit]:
-    if not ctx.billed(PUMP_SERVICE_CODES):
+    pumps = ctx.billed(PUMP_SERVICE_CODES)
+    if not pumps:
         return
     for i, ln in ctx.billed(EM_CODES):
-        if "25" not in ln.modifiers:
-            yield Hit(i, {"code": ln.code})
+        if "25" in ln.modifiers:
+            continue
+        risk = "at risk of denial, or of recoupment on review"
+        for _, pump in pumps:
+            edit = ctx.edits.official_pair(pump.code, ln.code, ctx.dos)
+            if edit is not None and edit.answer == "applies" and edit.edit is not None:
+                risk = (f"denied by the PTP edit {edit.edit.column1}/{edit.edit.column2} (modifier indicator "
+                        f"{edit.edit.modifier_indicator}; {edit.provenance})")
+                break
+        yield Hit(i, {"code": ln.code, "risk": risk})
 
 
 @rule("PB104", "em-not-separately-identifiable", "error",
       message="E/M {code} billed, but the note {problem}",
       fix="Remove {code}; the pump visit's own evaluation is part of the pump service",
       what="An E/M billed when the note does not document a significant, separately identifiable E/M.",
-      why="The assessment that goes with a refill or reprogramming is part of the pump service. An E/M "
-          "is payable only when it addresses more than that, documented on its own.",
+      why="The visit's own work is the pump service: the assessment that goes with a refill or "
+          "reprogramming belongs to it (for a nurse refill, 95990 carries no physician work at all: the visit "
+          "is the refill). An E/M is payable only when it addresses more than that, documented on its own.",
       correct="Bill the pump service alone, or document the separate problem and bill the E/M with 25.",
       source="em-25")
 def em_not_separately_identifiable(ctx: Context) -> Iterator[Hit]:
@@ -100,20 +123,22 @@ def em_not_separately_identifiable(ctx: Context) -> Iterator[Hit]:
       message="refill kit A4220 billed; it is bundled (status P) and never billed separately by the practice",
       fix="Remove the A4220 line",
       what="HCPCS A4220 (refill kit for an implantable pump) on the practitioner's claim.",
-      why="CMS lists A4220 with status P (bundled): its cost is part of the pump service's payment.",
+      why="CMS lists A4220 with status P (bundled): its cost is part of the pump service's payment, and the "
+          "CMS PTP table pairs it with 62369, 62370, 95990 and 95991 at modifier indicator 0.",
       correct="Bill the pump-service code and, if the practice bought it, the drug. No kit line.",
-      source="pfs-2025")
+      source="pfs-2026", supersedes=("PB108",))
 def refill_kit_billed(ctx: Context) -> Iterator[Hit]:
     for i, _ in ctx.billed((REFILL_KIT_CODE,)):
         yield Hit(i, {})
 
 
 @rule("PB106", "imaging-guidance-review", "warning",
-      message="imaging guidance ({imaging}) with a pump refill: no CPT instruction either way; manual review",
+      message="imaging guidance ({imaging}) with a pump refill: manual review against the payer's policy{addon}",
       fix="Hold for manual review against the payer's policy, with the reason imaging was needed documented",
       what="Imaging guidance (76942, 77002, 77003, 77012) billed or documented with a pump refill.",
-      why="No CPT instruction was found that allows or forbids imaging guidance with a refill, and payers "
-          "differ. It is never auto-allowed: routine refills do not need it, and a difficult access "
+      why="77002 and 77003 are add-on codes (global ZZZ) reportable only with the primary procedures CPT lists, "
+          "and the pump-service codes are not among them; 76942 (ultrasound) and 77012 (CT) stand alone. "
+          "Imaging with a refill is never auto-allowed: routine refills do not need it, and a difficult access "
           "must be documented.",
       correct="Bill guidance only with a documented reason and the payer's policy in hand.",
       source="imaging")
@@ -121,42 +146,52 @@ def imaging_guidance_review(ctx: Context) -> Iterator[Hit]:
     billed = ctx.billed(IMAGING_CODES)
     if billed:
         for i, ln in billed:
-            yield Hit(i, {"imaging": ln.code})
+            addon = ("; an add-on code needs a primary procedure CPT lists, which the pump codes are not"
+                     if ln.code in ("77002", "77003") else "")
+            yield Hit(i, {"imaging": ln.code, "addon": addon})
     elif ctx.enc.imaging != "none" and ctx.enc.services.refill:
-        yield Hit(None, {"imaging": ctx.enc.imaging + " documented"})
+        yield Hit(None, {"imaging": ctx.enc.imaging + " documented", "addon": ""})
 
 
 @rule("PB107", "nurse-visit-em-with-refill", "warning",
-      message="99211 billed with a pump service performed by clinical staff; expect it to be disallowed",
+      message="99211 billed with a pump service performed by clinical staff, with no problem of its own; expect it "
+              "to be disallowed",
       fix="Remove 99211: the nurse's assessment is part of the pump service",
-      what="99211 (the nurse visit E/M) on the same day as a staff-performed pump service.",
-      why="The staff's encounter is the pump service itself. The edit pair was not verified in the NCCI "
-          "tables, so this is a risk note, not an official edit.",
+      what="99211 (the nurse visit E/M) on the same day as a staff-performed pump service, with no separately "
+           "identifiable problem of its own (no diagnosis besides the pump visit's).",
+      why="The staff's encounter is the pump service itself: a 99211 needs its own separately identifiable "
+          "problem. The CMS outpatient-hospital PTP table has no pair between 99211 and 62367-62370/95990/95991, "
+          "so this is a risk note, not an official edit.",
       correct="Bill the pump service alone for a nurse refill visit.",
       source="99211")
 def nurse_visit_em_with_refill(ctx: Context) -> Iterator[Hit]:
-    if ctx.enc.performed_by != "clinical_staff" or not ctx.billed(PUMP_SERVICE_CODES):
+    em = ctx.enc.em_visit
+    own_problem = em is not None and any(d not in ctx.enc.dx_codes for d in em.diagnoses)
+    if ctx.enc.performed_by != "clinical_staff" or not ctx.billed(PUMP_SERVICE_CODES) or own_problem:
         return
     for i, _ in ctx.billed(("99211",)):
         yield Hit(i, {})
 
 
 @rule("PB108", "official-ptp-edit", "error",
-      message="{col1} and {col2} form a PTP edit in force on {dos} (modifier indicator {mi}): {provenance}",
+      message="{col1} and {col2} form a PTP edit for {dos} (modifier indicator {mi}): {provenance}",
       fix="{fix_text}",
       what="A pair of billed codes that an official CMS NCCI PTP file (loaded by the user) edits on "
            "the date of service.",
       why="Column 2 of an edited pair is denied unless the modifier indicator is 1 and an NCCI-associated "
-          "modifier (e.g. 25, 59, XE, XS, XP, XU) is supported by the documentation. pumpbill ships no official "
-          "pairs; this rule runs only on files you load.",
+          "modifier (e.g. 25, 59, XE, XS, XP, XU) is supported by the documentation. pumpbill ships the rows of "
+          "the CMS outpatient-hospital PTP table v32.3 for these codes (the practitioner table was not "
+          "available; most pairs are the same); official files you load take precedence.",
       correct="Bill column 1; bill column 2 only when the indicator is 1 and the documentation supports a modifier.",
-      source="ncci-defs", confidence="high")
+      source="ncci-ptp-oph")
 def official_ptp_edit(ctx: Context) -> Iterator[Hit]:
-    if not ctx.edits.ptp:
-        return
+    seen: set[tuple[str, str]] = set()
     for i, a in enumerate(ctx.lines, 1):
         for j, b in enumerate(ctx.lines, 1):
-            if j <= i or a.code == b.code:
+            if j <= i or a.code == b.code or (a.code, b.code) in seen:
+                continue
+            seen.add((a.code, b.code))
+            if _specific_rule_covers(a.code, b.code):
                 continue
             result = ctx.edits.official_pair(a.code, b.code, ctx.dos)
             if result is None or result.answer != "applies" or result.edit is None:
@@ -172,3 +207,9 @@ def official_ptp_edit(ctx: Context) -> Iterator[Hit]:
             yield Hit(col2_line, {"col1": edit.column1, "col2": edit.column2, "dos": ctx.dos.isoformat(),
                                   "mi": edit.modifier_indicator, "provenance": result.provenance,
                                   "fix_text": fix_text})
+
+
+def _specific_rule_covers(a: str, b: str) -> bool:
+    """Pairs a more specific rule explains: two pump-service codes (PB101/PB102), the refill kit (PB105)."""
+    pair = {a, b}
+    return pair <= set(PUMP_SERVICE_CODES) or REFILL_KIT_CODE in pair

@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..facts import (
+    CHEMOTHERAPY_DX,
     COMPLICATION_PREFIXES,
     G35_EXPANDED_ON,
     G35_REPLACEMENTS,
     LESS_SPECIFIC_PUMP_DX,
+    NEOPLASM_PAIN_DX,
     PUMP_SERVICE_CODES,
     ROUTINE_PUMP_DX,
     WRONG_DEVICE_DX,
+    is_neoplasm,
 )
 from ..icd import code_set
-from ..selection import routine_pump_visit
+from ..selection import chemotherapy_encounter, recommended_diagnoses, routine_pump_visit
 from .registry import Context, Hit, rule
 
 
@@ -26,11 +29,13 @@ def _line_of(ctx: Context, dx: str) -> int | None:
 
 
 def _implanted_service(ctx: Context) -> bool:
-    return routine_pump_visit(ctx.enc)
+    return routine_pump_visit(ctx.enc) and not chemotherapy_encounter(ctx.enc)
 
 
 def _complications(ctx: Context) -> list[str]:
-    return [d for d in ctx.all_dx if d.startswith(COMPLICATION_PREFIXES)]
+    """Device complications that may be coded: T85.6-/T85.7-/T85.8-, not the ones the note calls uncertain."""
+    uncertain = ctx.enc.uncertain_dx
+    return [d for d in ctx.all_dx if d.startswith(COMPLICATION_PREFIXES) and d not in uncertain]
 
 
 @rule("PB401", "invalid-diagnosis", "error",
@@ -97,7 +102,7 @@ def z451_not_first(ctx: Context) -> Iterator[Hit]:
     billed = ctx.billed(PUMP_SERVICE_CODES)
     targets = [(i, ln.diagnoses, f"line {i}") for i, ln in billed if ln.diagnoses]
     if not targets:
-        targets = [(None, ctx.enc.diagnoses, "the encounter")]
+        targets = [(None, ctx.enc.dx_codes, "the encounter")]
     for i, dx, where in targets:
         if ROUTINE_PUMP_DX in dx and dx[0] != ROUTINE_PUMP_DX:
             yield Hit(i, {"position": f"#{dx.index(ROUTINE_PUMP_DX) + 1}", "where": where})
@@ -106,11 +111,12 @@ def z451_not_first(ctx: Context) -> Iterator[Hit]:
 @rule("PB405", "complication-with-z451", "error",
       message="{comp} (a device complication) coded together with Z45.1; Z45 excludes complications",
       fix="Drop Z45.1: {comp} is first-listed for a visit for a device problem",
-      what="A T85.6-/T85.7- complication code and Z45.1 on the same visit.",
-      why="Z45 carries an Excludes1 note for complications of the device: a visit for a malfunction, "
-          "leak or infection is coded with the T85 complication instead of Z45.1.",
-      correct="Catheter breakdown visit: T85.610A first, then the condition.",
-      source="icd10cm")
+      what="A documented T85.6-/T85.7-/T85.8- device complication code and Z45.1 on the same visit.",
+      why="Z45 carries an Excludes1 note for malfunction and other complications of the device: a visit for a "
+          "documented malfunction, leak, infection or other complication (T85.8-: pain due to the device, "
+          "fibrosis, hemorrhage, stenosis, thrombosis) is coded with the T85 code instead of Z45.1.",
+      correct="Confirmed catheter breakdown: T85.610A first, then the condition.",
+      source="icd10cm-guidelines")
 def complication_with_z451(ctx: Context) -> Iterator[Hit]:
     comps = _complications(ctx)
     if comps and ROUTINE_PUMP_DX in ctx.all_dx:
@@ -173,3 +179,59 @@ def g35_subcode_before_fy2026(ctx: Context) -> Iterator[Hit]:
     for dx in ctx.all_dx:
         if dx.startswith("G35."):
             yield Hit(_line_of(ctx, dx), {"dx": dx, "dos": ctx.dos.isoformat()})
+
+
+@rule("PB410", "uncertain-diagnosis-coded", "error",
+      message="{dx} is coded, but the note records it as {certainty}: an uncertain diagnosis is not coded here",
+      fix="Remove {dx}; code the documented signs and symptoms instead (and Z45.1 for the device check)",
+      what="A diagnosis the note calls suspected, probable, 'rule out' or possible, coded on the claim.",
+      why="ICD-10-CM Guidelines IV.H: in outpatient settings (office, hospital outpatient, home) an uncertain "
+          "diagnosis is not coded as if it were established; the signs and symptoms are. The inpatient exception "
+          "(II.H) is for the hospital's own inpatient coding; a practitioner's professional claim follows the "
+          "outpatient rule in every setting (ICD10monitor, 'Don't be uncertain about uncertain diagnoses'; The "
+          "Hospitalist, letters, 2012: medium). A T85 code for a suspected leak claims a complication nobody "
+          "confirmed.",
+      correct="Suspected catheter leak, returning spasticity: Z45.1, R25.2 (or the documented symptoms), G80.1; "
+              "T85.630A once the leak is confirmed.",
+      source="icd10cm-guidelines", since="0.2.0", supersedes=("PB405",))
+def uncertain_diagnosis_coded(ctx: Context) -> Iterator[Hit]:
+    uncertain = ctx.enc.uncertain_dx
+    for i, ln in enumerate(ctx.lines, 1):
+        for dx in ln.diagnoses:
+            if dx in uncertain:
+                yield Hit(i, {"dx": dx, "certainty": uncertain[dx].replace("_", " ")})
+
+
+@rule("PB411", "g89-3-without-neoplasm", "error",
+      message="G89.3 (neoplasm-related pain) is coded without a neoplasm code",
+      fix="Add the neoplasm code (C00-D49) the pain is related to",
+      what="G89.3 on a visit whose diagnoses include no neoplasm (C00-D49).",
+      why="ICD-10-CM guideline I.C.6.b.5: G89.3 is reported together with the code for the neoplasm. (G89.4 "
+          "is used only when the provider documents chronic pain syndrome: I.C.6.b.6.)",
+      correct="Z45.1, G89.3, C79.51 for a pump refill in pain from bone metastases.",
+      source="icd10cm-guidelines", since="0.2.0")
+def g89_3_without_neoplasm(ctx: Context) -> Iterator[Hit]:
+    if NEOPLASM_PAIN_DX in ctx.all_dx and not any(is_neoplasm(d) for d in ctx.all_dx):
+        yield Hit(_line_of(ctx, NEOPLASM_PAIN_DX), {})
+
+
+@rule("PB412", "chemotherapy-encounter-order", "warning",
+      message="a visit to give chemotherapy through a systemic pump lists Z51.11 first, then the neoplasm; "
+              "{where} has {have}",
+      fix="List {expected}",
+      what="A systemic (e.g. hepatic artery) pump refilled with chemotherapy whose diagnoses do not start with "
+           "Z51.11.",
+      why="ICD-10-CM guideline I.C.2.e.2: when the encounter is solely to give chemotherapy, Z51.11 is "
+          "first-listed and the neoplasm follows.",
+      correct="Hepatic artery pump filled with chemotherapy for liver metastases: Z51.11, C78.7.",
+      source="icd10cm-guidelines", since="0.2.0")
+def chemotherapy_encounter_order(ctx: Context) -> Iterator[Hit]:
+    if not chemotherapy_encounter(ctx.enc):
+        return
+    expected = recommended_diagnoses(ctx.enc)
+    billed = [(i, ln.diagnoses) for i, ln in ctx.billed(PUMP_SERVICE_CODES) if ln.diagnoses]
+    targets = billed or [(None, ctx.enc.dx_codes)]
+    for i, dx in targets:
+        if not dx or dx[0] != CHEMOTHERAPY_DX:
+            yield Hit(i, {"where": f"line {i}" if i else "the note", "have": ", ".join(dx) or "no diagnosis",
+                          "expected": ", ".join(expected)})

@@ -172,3 +172,20 @@ def residual_discrepancy(ctx: Context) -> Iterator[Hit]:
     diff = abs(r.residual_ml - r.expected_residual_ml)
     if diff > max(RESIDUAL_TOLERANCE_ML, r.expected_residual_ml * RESIDUAL_TOLERANCE_SHARE):
         yield Hit(None, {"residual": r.residual_ml, "expected": r.expected_residual_ml, "diff": diff})
+
+
+@rule("PB510", "physician-reason-missing", "warning",
+      message="{code} billed without a documented reason why the physician/QHP performed it personally",
+      fix="Record why the physician/QHP did the work (e.g. a dose titration, a complication, a complex patient) "
+          "(physician_reason)",
+      what="62370 or 95991 billed when the note does not say why the physician or QHP performed the service.",
+      why="The code follows who personally performed the work: there is no simple/complex axis. But the "
+          "descriptors say 'requiring the skill of a physician or QHP', and some payers and auditors read that as "
+          "a medical-necessity test: a high share of 62370/95991 without a reason is a review trigger.",
+      correct="'Refill and titration by Dr. Lee personally: rising spasticity after a dose change last month.'",
+      source="physician-skill", since="0.2.0")
+def physician_reason_missing(ctx: Context) -> Iterator[Hit]:
+    if ctx.enc.physician_reason or ctx.enc.performed_by not in ("physician", "qhp") or not ctx.enc.services.any:
+        return
+    for i, ln in ctx.billed(facts.PHYSICIAN_CODES):
+        yield Hit(i, {"code": ln.code})

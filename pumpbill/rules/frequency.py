@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
 
 from ..facts import SHORT_INTERVAL_RATIO
+from ..intervals import supplied_undiluted
 from ..quantities import fmt
 from .registry import Context, Hit, rule
 
@@ -32,7 +35,7 @@ def refill_interval_short(ctx: Context) -> Iterator[Hit]:
         return
     if not iv or not iv.alarm_days:
         return
-    planned = min(iv.alarm_days, iv.limit[0]) if iv.limit else iv.alarm_days  # the drug's limit may come first
+    planned = min(iv.alarm_days, Decimal(iv.limit[0])) if iv.limit else iv.alarm_days  # the drug's limit may come first
     if iv.actual_days < planned * SHORT_INTERVAL_RATIO:
         yield Hit(None, {"actual": iv.actual_days, "alarm": _days(planned)})
 
@@ -74,7 +77,8 @@ def refill_interval_beyond_drug_limit(ctx: Context) -> Iterator[Hit]:
 @rule("PB604", "next-refill-after-alarm", "warning",
       message="next refill {next} is after {what} ({latest})",
       fix="Set the next refill on or before {latest}",
-      what="A next refill date later than the computed alarm date, or than the drug's limit, for this refill.",
+      what="A next refill date on or after the computed alarm date (the latest refill is the day before it), or "
+           "later than the drug's limit, for this refill.",
       why="The plan in the note is what the patient follows: a date past the alarm leaves the pump to alarm "
           "or run dry.",
       correct="Next refill = the earlier of the alarm date and the drug's limit, with a margin.",
@@ -84,5 +88,24 @@ def next_refill_after_alarm(ctx: Context) -> Iterator[Hit]:
     p = ctx.plan
     if nxt is None or p is None or nxt <= p.latest_refill:
         return
-    what = "the computed alarm date" if p.latest_refill == p.alarm_date else f"the drug's limit ({p.limit[1]})"
+    limit_date = ctx.enc.date + timedelta(days=p.limit[0]) if p.limit else None
+    what = (f"the drug's limit ({p.limit[1]})" if limit_date is not None and p.latest_refill == limit_date
+            else f"the day before the computed alarm date ({p.alarm_date.isoformat()})")
     yield Hit(None, {"next": nxt.isoformat(), "what": what, "latest": p.latest_refill.isoformat()})
+
+
+@rule("PB605", "ziconotide-dilution-inconsistent", "warning",
+      message="ziconotide {conc} is recorded as undiluted, but it is supplied only as 25 and 100 mcg/mL: this "
+              "concentration is diluted, so the 40-day limit applies",
+      fix="Correct the note (undiluted: false) and plan refills within 40 days",
+      what="A ziconotide refill recorded as undiluted at a concentration the drug is not supplied at.",
+      why="Prialt is supplied only as 25 mcg/mL (20 mL vial) and 100 mcg/mL (1 mL and 5 mL vials). Any other "
+          "concentration was diluted, and diluted ziconotide must be refilled at least every 40 days (84 days "
+          "only undiluted).",
+      correct="Ziconotide 10 mcg/mL: diluted, refill within 40 days.",
+      source="prialt", since="0.2.0")
+def ziconotide_dilution_inconsistent(ctx: Context) -> Iterator[Hit]:
+    r = ctx.enc.refill
+    if r is None or r.drug != "ziconotide" or not r.undiluted or supplied_undiluted(r.concentration_q):
+        return
+    yield Hit(None, {"conc": r.concentration})

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..facts import DRUG_CODES, EM_CODES, FAMILY_CODES, JZ_REQUIRED_FROM, NCCI_BYPASS_MODIFIERS, PUMP_SERVICE_CODES
+from ..facts import (
+    DRUG_CODES,
+    EM_CODES,
+    FACILITY_DRUG_POS,
+    FAMILY_CODES,
+    JW_REQUIRED_FROM,
+    JZ_REQUIRED_FROM,
+    NCCI_BYPASS_MODIFIERS,
+    PUMP_SERVICE_CODES,
+)
 from .registry import Context, Hit, rule
 
 PCTC0 = FAMILY_CODES + ("95991",)
@@ -17,7 +26,7 @@ PCTC0 = FAMILY_CODES + ("95991",)
       why="These codes have PC/TC indicator 0 in the fee schedule: there is no professional/technical "
           "split. In a facility the practitioner bills the code without a modifier and is paid the facility rate.",
       correct="Bill the code plain; the place of service sets the rate.",
-      source="pfs-2025")
+      source="pfs-2026")
 def pctc_modifier(ctx: Context) -> Iterator[Hit]:
     for i, ln in ctx.billed(PCTC0):
         for mod in ("26", "TC"):
@@ -25,19 +34,22 @@ def pctc_modifier(ctx: Context) -> Iterator[Hit]:
                 yield Hit(i, {"mod": mod, "code": ln.code})
 
 
-def _single_dose_bought(ctx: Context) -> bool:
+def _single_dose_bought(ctx: Context, since=JZ_REQUIRED_FROM) -> bool:
+    """A practice-bought single-dose drug billed to a payer that requires JZ/JW (Medicare Part B)."""
     r = ctx.enc.refill
     return bool(r and ctx.enc.services.refill and r.supplied_by == "practice" and r.container == "single_dose"
-                and ctx.drug is not None and ctx.dos >= JZ_REQUIRED_FROM)
+                and ctx.drug is not None and ctx.dos >= since and ctx.profile.jz_jw_required
+                and ctx.enc.place_of_service not in FACILITY_DRUG_POS)
 
 
 @rule("PB302", "jz-missing", "error",
       message="{code} from a single-dose container billed without JZ or JW ({state})",
       fix="Append JZ to the {code} line",
       what="A separately payable drug from a single-dose container with no billable discard, billed without JZ.",
-      why="Since 2023-07-01 CMS requires JZ to attest that nothing was discarded; claims without JZ or JW "
-          "can be returned. Rounding up to whole units covers a small remainder (36 mg from a 40 mg "
-          "ampule is 4 units, JZ).",
+      why="Since 2023-07-01 Medicare requires JZ to attest that nothing was discarded (claims edits from "
+          "2023-10-01); claims without JZ or JW can be returned. Rounding up to whole units covers a small "
+          "remainder (36 mg from a 40 mg ampule is 4 units, JZ). JZ/JW are Medicare Part B rules: the payer "
+          "profile decides for other payers.",
       correct="J0475 JZ x 4 for 40 mg of baclofen with nothing discarded.",
       source="jw-jz")
 def jz_missing(ctx: Context) -> Iterator[Hit]:
@@ -54,12 +66,13 @@ def jz_missing(ctx: Context) -> Iterator[Hit]:
       message="{discarded} of {drug} discarded ({jw} billing unit(s) beyond rounding), but no {code}-JW line",
       fix="Add a separate line {code} JW x {jw}, and document the discarded amount",
       what="A documented discard of billable size from a single-dose container with no JW line.",
-      why="Discarded drug from a single-dose container is billed on its own line with JW and the amount "
-          "documented; without it the discard is unpaid, and the JW/JZ attestation is missing.",
+      why="Since 2017-01-01 Medicare requires discarded drug from a single-dose container to be billed on "
+          "its own line with JW and the amount documented; without it the discard is unpaid and the JW/JZ "
+          "attestation is missing. Waste is billable only from a container size that fits the dose.",
       correct="Administered units on one line, discarded units on a second line with JW.",
       source="jw-jz")
 def jw_missing(ctx: Context) -> Iterator[Hit]:
-    if not _single_dose_bought(ctx) or ctx.drug.jw_units == 0:
+    if not _single_dose_bought(ctx, JW_REQUIRED_FROM) or ctx.drug.jw_units == 0:
         return
     du = ctx.drug
     jw_lines = [ln for _, ln in ctx.billed((du.drug.hcpcs,)) if "JW" in ln.modifiers]
@@ -97,7 +110,7 @@ def jz_jw_not_applicable(ctx: Context) -> Iterator[Hit]:
       correct="Administered units on one line (no JZ), discarded units on a JW line.",
       source="jw-jz")
 def jz_with_discard(ctx: Context) -> Iterator[Hit]:
-    if not _single_dose_bought(ctx) or ctx.drug.jw_units == 0:
+    if not _single_dose_bought(ctx, JW_REQUIRED_FROM) or ctx.drug.jw_units == 0:
         return
     for i, ln in ctx.billed((ctx.drug.drug.hcpcs,)):
         if "JZ" in ln.modifiers:
@@ -109,15 +122,31 @@ def jz_with_discard(ctx: Context) -> Iterator[Hit]:
               "services that 59/X{{EPSU}} can separate",
       fix="Remove {mod} and bill one pump-service code",
       what="Modifier 59, XE, XS, XP or XU on a pump-service code.",
-      why="These modifiers bypass NCCI pair edits for truly distinct services. Two pump services in one "
-          "session are not distinct: CPT allows one code per session, and using 59 to get both paid is "
-          "a classic audit target.",
+      why="These modifiers bypass NCCI pair edits with modifier indicator 1 for truly distinct services. The "
+          "CMS PTP rows pairing the pump-service codes carry indicator 0 (never bypassed), and their MUE is 1 "
+          "per day: using 59 to get two paid is a classic audit target. A genuinely separate second session "
+          "is appealed with the record.",
       correct="One pump-service code per session, without 59/X{EPSU}.",
       source="cpt-family")
 def ncci_modifier_on_pump_code(ctx: Context) -> Iterator[Hit]:
-    for i, ln in ctx.billed(PUMP_SERVICE_CODES):
-        for mod in sorted(set(ln.modifiers) & NCCI_BYPASS_MODIFIERS):
+    pumps = ctx.billed(PUMP_SERVICE_CODES)
+    for i, ln in pumps:
+        mods = sorted(set(ln.modifiers) & NCCI_BYPASS_MODIFIERS)
+        if not mods or (len(pumps) == 1 and _bypassable_partner(ctx, ln.code)):
+            continue  # the only pump code, next to a code it pairs with at indicator 1: PB108 judges the modifier
+        for mod in mods:
             yield Hit(i, {"mod": mod, "code": ln.code})
+
+
+def _bypassable_partner(ctx: Context, code: str) -> bool:
+    """Another billed code that an official PTP row pairs with ``code`` at modifier indicator 1."""
+    for other in ctx.lines:
+        if other.code == code:
+            continue
+        result = ctx.edits.official_pair(code, other.code, ctx.dos)
+        if result is not None and result.edit is not None and result.edit.modifier_indicator == "1":
+            return True
+    return False
 
 
 @rule("PB307", "modifier-25-not-em", "error",
@@ -132,3 +161,71 @@ def modifier_25_not_em(ctx: Context) -> Iterator[Hit]:
     for i, ln in enumerate(ctx.lines, 1):
         if "25" in ln.modifiers and ln.code not in EM_CODES:
             yield Hit(i, {"code": ln.code})
+
+
+def _jw_lines(ctx: Context):
+    du = ctx.drug
+    r = ctx.enc.refill
+    if du is None or r is None or r.container != "single_dose":
+        return du, []
+    return du, [(i, ln) for i, ln in ctx.billed((du.drug.hcpcs,)) if "JW" in ln.modifiers]
+
+
+@rule("PB308", "jw-units-mismatch", "error",
+      message="{code}-JW billed with {units} unit(s); the documented discard ({discarded}) supports {expected}",
+      fix="Bill {code}-JW x {expected}, the discarded amount beyond rounding, in billing units",
+      what="A JW line whose units do not match the amount the note records as discarded.",
+      why="The JW line claims the discarded drug: its units are the documented discard in billing units, "
+          "beyond what rounding the administered line up already covers. Any other number misstates the waste.",
+      correct="A 20 mL vial of ziconotide 25 mcg/mL (500 mcg, the only size at that strength), 300 mcg placed in "
+              "the pump, 200 mcg discarded: J2278 x 300 and J2278-JW x 200.",
+      source="jw-jz", since="0.2.0")
+def jw_units_mismatch(ctx: Context) -> Iterator[Hit]:
+    du, lines = _jw_lines(ctx)
+    if du is None or du.jw_units == 0:
+        return
+    for i, ln in lines:
+        if ln.units != du.jw_units:
+            yield Hit(i, {"code": ln.code, "units": ln.units, "discarded": ctx.enc.refill.discarded,
+                          "expected": du.jw_units})
+
+
+@rule("PB309", "jw-without-discard", "error",
+      message="{code}-JW billed, but {state}",
+      fix="Remove the JW line{jz_hint}",
+      what="A JW line when the note records no billable discard: nothing discarded, a discard that rounding "
+           "already covers, or no discard documented at all.",
+      why="JW claims drug that was discarded and documented. Without a documented discard beyond rounding, "
+          "the line bills drug nobody gave or wasted.",
+      correct="Nothing discarded (or only a remainder that rounding covers): one line with JZ.",
+      source="jw-jz", since="0.2.0")
+def jw_without_discard(ctx: Context) -> Iterator[Hit]:
+    du, lines = _jw_lines(ctx)
+    if du is None or du.jw_units > 0:
+        return
+    r = ctx.enc.refill
+    state = ("the note records no discarded amount" if r.discarded is None else
+             "the note records nothing discarded" if not du.discarded else
+             f"the discard ({r.discarded}) is covered by rounding the administered units up")
+    jz_hint = "; attest with JZ on the drug line" if ctx.profile.jz_jw_required else ""
+    for i, ln in lines:
+        yield Hit(i, {"code": ln.code, "state": state, "jz_hint": jz_hint})
+
+
+@rule("PB310", "jz-and-jw-together", "error",
+      message="{code} billed with both JZ and JW; JZ attests that nothing was discarded, JW bills a discard",
+      fix="Keep one: JZ when nothing billable was discarded, a JW line for a documented discard (no JZ)",
+      what="JZ and JW on the same drug on the same claim.",
+      why="The two modifiers contradict each other: one attests zero waste, the other bills waste.",
+      correct="Discard documented: J2278 x 300 and J2278-JW x 200. None discarded: J0475-JZ x 4.",
+      source="jw-jz", since="0.2.0", supersedes=("PB305",))
+def jz_and_jw_together(ctx: Context) -> Iterator[Hit]:
+    by_code: dict[str, list[tuple[int, set[str]]]] = {}
+    for i, ln in enumerate(ctx.lines, 1):
+        if ln.code in DRUG_CODES:
+            by_code.setdefault(ln.code, []).append((i, set(ln.modifiers)))
+    for code, lines in by_code.items():
+        mods = set().union(*(m for _, m in lines))
+        if {"JZ", "JW"} <= mods:
+            first_jz = next(i for i, m in lines if "JZ" in m)
+            yield Hit(first_jz, {"code": code})

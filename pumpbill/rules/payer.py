@@ -9,12 +9,13 @@ from .registry import Context, Hit, rule
 
 
 @rule("PB801", "lenient-reprogramming-payer", "info",
-      message="payer '{payer}' counts {changes} as reprogramming; under Medicare's strict reading it would not be",
+      message="payer '{payer}' counts {changes} as reprogramming; under the strict reading (pumpbill's default) it "
+              "would not be",
       fix="Keep the payer's written policy on file; bill strictly for payers without one",
       what="A reservoir-volume (or other non-dose) update counted as reprogramming because the payer "
            "profile takes the lenient reading.",
-      why="The lenient reading (CPT Assistant 2006, manufacturer) is disputed. It is safe only where the "
-          "payer has said so in writing.",
+      why="There is no national CMS definition of reprogramming. The lenient reading (CPT Assistant 2006, "
+          "manufacturer) is disputed: it is safe only where the payer has said so in writing.",
       correct="Without a written payer policy, treat a volume-only update as no reprogramming (95990/95991).",
       source="reprogramming")
 def lenient_reprogramming_payer(ctx: Context) -> Iterator[Hit]:
@@ -36,7 +37,7 @@ def lenient_reprogramming_payer(ctx: Context) -> Iterator[Hit]:
 def payer_em_policy(ctx: Context) -> Iterator[Hit]:
     if ctx.profile.em_same_day != "separate_diagnosis_required" or not ctx.billed(PUMP_SERVICE_CODES):
         return
-    pump_dx = set(ctx.enc.diagnoses)
+    pump_dx = set(ctx.enc.dx_codes)
     for _, ln in ctx.billed(PUMP_SERVICE_CODES):
         pump_dx.update(ln.diagnoses)
     em = ctx.enc.em_visit
@@ -56,3 +57,21 @@ def payer_em_policy(ctx: Context) -> Iterator[Hit]:
 def example_payer_profile(ctx: Context) -> Iterator[Hit]:
     if ctx.profile.example:
         yield Hit(None, {"payer": ctx.profile.name})
+
+
+@rule("PB804", "jz-jw-payer-policy", "info",
+      message="payer '{payer}' does not require JZ/JW in its profile (they are Medicare Part B rules); check its "
+              "written policy on discarded drug",
+      fix="Follow the payer's written policy; add JZ/JW only where it requires them",
+      what="A practice-bought single-dose drug billed to a payer whose profile does not require JZ/JW.",
+      why="JZ and JW are Medicare Part B requirements (JW since 2017, JZ since July 2023). Medicaid, Medicare "
+          "Advantage and commercial plans require them only where their own policy says so; for them a missing "
+          "JZ is not an error.",
+      correct="Medicare: J0475-JZ x 4. A payer that does not use JZ: J0475 x 4.",
+      source="jw-jz", since="0.2.0")
+def jz_jw_payer_policy(ctx: Context) -> Iterator[Hit]:
+    r = ctx.enc.refill
+    if (ctx.profile.jz_jw_required or r is None or not ctx.enc.services.refill or r.supplied_by != "practice"
+            or r.container != "single_dose" or ctx.drug is None or not ctx.billed((ctx.drug.drug.hcpcs,))):
+        return
+    yield Hit(None, {"payer": ctx.profile.name})

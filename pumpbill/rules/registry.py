@@ -73,8 +73,8 @@ class Context:
 
     @cached_property
     def all_dx(self) -> list[str]:
-        """Every diagnosis in the note and on the claim, in first-seen order."""
-        seen: dict[str, None] = dict.fromkeys(self.enc.diagnoses)
+        """Every reportable diagnosis in the note and every diagnosis on the claim, in first-seen order."""
+        seen: dict[str, None] = dict.fromkeys(self.enc.dx_codes)
         for ln in self.lines:
             seen.update(dict.fromkeys(ln.diagnoses))
         if self.enc.em_visit:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..facts import FAMILY_CODES, PUMP_SERVICE_CODES, is_facility
+from ..facts import (
+    DISPUTED_REPROGRAMMING_CHANGES,
+    FAMILY_CODES,
+    PUMP_SERVICE_CODES,
+    STRICT_REPROGRAMMING_CHANGES,
+    is_facility,
+)
 from ..selection import SPINAL, effective_reprogramming, is_physician
 from .registry import Context, Hit, rule
 
@@ -53,8 +59,9 @@ def refill_code_without_reprogramming(ctx: Context) -> Iterator[Hit]:
       fix="{fix_text}",
       what="62370 or 95991 is billed when the service was not performed personally by a physician or "
            "other qualified health care professional.",
-      why="62370 and 95991 differ from 62369 and 95990 only in who performs the work. There is no "
-          "'complex refill' axis: a difficult refill by a nurse is still the staff code.",
+      why="The code follows who personally performed the work: there is no 'complex refill' axis, so a "
+          "difficult refill by a nurse is still the staff code. (The descriptors' words 'requiring the skill of "
+          "a physician or QHP' are read by some payers as a medical-necessity test too: see PB510.)",
       correct="Clinical staff performing: 62369 (with reprogramming) or 95990 (without).",
       source=SRC, supersedes=("PB001",))
 def physician_code_without_physician(ctx: Context) -> Iterator[Hit]:
@@ -121,13 +128,16 @@ def programming_on_nonprogrammable(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB007", "volume-update-as-reprogramming", "warning",
-      message="{billed} counts '{changes}' as reprogramming; under the {payer} profile's strict reading it is not",
-      fix="Bill {expected}, or document a change to dose, rate, mode or bolus settings and its clinical reason",
+      message="{billed} counts '{changes}' as reprogramming; under the strict reading (the {payer} profile's, "
+              "pumpbill's default) it is not",
+      fix="Bill {expected}, or document a change to the dose, rate, mode, bolus or concentration and its reason",
       what="A reprogramming code (62368-62370) where the only documented change is one the payer's reading "
-           "does not count, typically updating the reservoir volume after a refill.",
-      why="What counts as 'reprogramming' is disputed. Some contractors count only changes to the dose, "
-          "rate, mode or bolus; some practices cite CPT Assistant (2006) and the manufacturer to count the "
-          "reservoir-volume update. pumpbill defaults to the strict reading; payer profiles may differ.",
+           "does not count: updating the reservoir volume or the alarm date after a refill, or an alarm "
+           "threshold alone.",
+      why="What counts as 'reprogramming' is disputed and there is no national CMS definition. Some "
+          "contractors count only changes to the dose, rate or regimen (the AMA's examples); some practices cite "
+          "CPT Assistant (2006) and the manufacturer to count the reservoir-volume update. pumpbill defaults to "
+          "the strict reading (a new concentration counts under both); payer profiles may differ: check your MAC.",
       correct="Under the strict reading, a refill with only a reservoir-volume update is 95990/95991.",
       source="reprogramming", supersedes=("PB001",))
 def volume_update_as_reprogramming(ctx: Context) -> Iterator[Hit]:
@@ -146,7 +156,7 @@ def volume_update_as_reprogramming(ctx: Context) -> Iterator[Hit]:
       what="62367-62370 reported for the initial programming done at the implant session.",
       why="Initial programming of a programmable pump is included in the implant code 62362.",
       correct="Bill 62362 alone for the implant session; 62367-62370 start with later maintenance visits.",
-      source="cpt-62362", supersedes=("PB001",))
+      source="cpt-62362", supersedes=("PB001", "PB108"))
 def programming_at_implant(ctx: Context) -> Iterator[Hit]:
     implant = "62362" in ctx.enc.other_procedures or bool(ctx.billed(("62362",)))
     if implant:
@@ -179,3 +189,20 @@ def pump_service_not_billed(ctx: Context) -> Iterator[Hit]:
     svc = ctx.selection.service
     if ctx.has_claim and svc is not None and not ctx.billed(PUMP_SERVICE_CODES):
         yield Hit(None, {"expected": svc.code})
+
+
+@rule("PB011", "alarm-threshold-disputed", "info",
+      message="only an alarm threshold was changed: not reprogramming under the strict reading (pumpbill's "
+              "default), reprogramming under the lenient one; verify with the payer",
+      fix="Keep the payer's written position on alarm-setting changes with the claim",
+      what="A visit whose only programming change is an alarm threshold (the alarm setting itself, not the "
+           "alarm date after a refill).",
+      why="The readings disagree here: the strict reading counts changes to the dose, rate, mode, bolus or "
+          "concentration; the lenient one counts any programming change. No national CMS definition settles it.",
+      correct="Strict reading: a refill with only an alarm-threshold change is 95990/95991; lenient: 62369/62370.",
+      source="reprogramming", since="0.2.0")
+def alarm_threshold_disputed(ctx: Context) -> Iterator[Hit]:
+    rp = ctx.enc.reprogramming
+    if (ctx.enc.services.reprogramming and rp is not None and set(rp.changes) & DISPUTED_REPROGRAMMING_CHANGES
+            and not set(rp.changes) & STRICT_REPROGRAMMING_CHANGES):
+        yield Hit(None, {})

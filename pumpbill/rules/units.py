@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..facts import DRUG_CODES, DRUGS, J1170_DELETED_ON, PUMP_SERVICE_CODES
+from ..facts import DRUG_CODES, J1170_TERMINATED, J1171_FIRST_DOS, PUMP_SERVICE_CODES, drug_for
 from ..quantities import ceil_div
 from .registry import Context, Hit, rule
 
 
 @rule("PB201", "pump-service-units-above-one", "error",
-      message="{code} billed with {units} units; a pump service is one unit per session",
+      message="{code} billed with {units} units; a pump service is one unit per session (MUE {mue} per day: "
+              "the whole line is denied)",
       fix="Bill {code} x 1",
       what="A pump-service code with more than one unit.",
       why="Each code describes the whole session's service, whatever the volume or the number of "
-          "parameters changed. Extra units are denied and invite review.",
+          "parameters changed. The CMS MUE for these codes is 1 per day (96521: 2), adjudication indicator 3, "
+          "and a line above the MUE is denied in full, not cut back.",
       correct="One unit per session; the drug's units go on the J-code line.",
-      source="cpt-family")
+      source="ncci-mue")
 def pump_service_units(ctx: Context) -> Iterator[Hit]:
     for i, ln in ctx.billed(PUMP_SERVICE_CODES):
-        if ln.units > 1:
-            yield Hit(i, {"code": ln.code, "units": ln.units})
+        mue = ctx.edits.official_mue(ln.code, ctx.dos)
+        limit = mue.mue if mue is not None and mue.mue is not None else 1
+        if ln.units > limit:
+            yield Hit(i, {"code": ln.code, "units": ln.units, "mue": limit})
 
 
 def _drug_lines(ctx: Context):
@@ -90,29 +94,47 @@ def residual_drug_billed(ctx: Context) -> Iterator[Hit]:
       what="A drug J-code that does not match the drug documented for the refill.",
       why="Each drug has its own HCPCS code and billing unit; the wrong code misstates both.",
       correct="baclofen J0475 (10 mg), morphine PF J2274 (10 mg), ziconotide J2278 (1 mcg), hydromorphone "
-              "J1171 (0.1 mg), fentanyl J3010 (0.1 mg), clonidine J0735 (1 mg), bupivacaine J0665 (0.5 mg).",
+              "J1171 (0.1 mg; J1170, up to 4 mg, before 2024-10-01), fentanyl J3010 (0.1 mg), clonidine J0735 "
+              "(1 mg), bupivacaine J0665 (0.5 mg).",
       source="hcpcs")
 def wrong_drug_code(ctx: Context) -> Iterator[Hit]:
     refill = ctx.enc.refill
-    if refill is None or refill.drug not in DRUGS:
+    drug = drug_for(refill.drug, ctx.dos) if refill is not None else None
+    if drug is None:
         return
-    expected = DRUGS[refill.drug].hcpcs
-    for i, ln in ctx.billed(DRUG_CODES - {expected, "J0476", "J1170"}):
+    expected = drug.hcpcs
+    explained = {"J1170", "J1171"} if refill.drug == "hydromorphone" else set()  # PB206/PB212 by date
+    for i, ln in ctx.billed(DRUG_CODES - {expected, "J0476"} - explained):
         yield Hit(i, {"code": ln.code, "drug": refill.drug, "expected": expected})
 
 
 @rule("PB206", "deleted-code-j1170", "error",
-      message="J1170 billed for a date of service in {year}; J1170 was deleted for 2025: use J1171 (per 0.1 mg)",
+      message="J1170 billed for {dos}; J1170 was terminated on {term}: use J1171 (per 0.1 mg)",
       fix="Bill J1171 with units per 0.1 mg",
-      what="HCPCS J1170 (hydromorphone) on a claim dated 2025-01-01 or later.",
-      why="J1170 was deleted for 2025 and replaced by J1171 with a different billing unit (0.1 mg): the "
-          "line is rejected as an invalid code, and the units must be recomputed.",
-      correct="Hydromorphone from 2025: J1171, units = mg placed in the pump / 0.1, rounded up.",
+      what="HCPCS J1170 (hydromorphone, up to 4 mg) for a date of service after its termination date.",
+      why="The CMS HCPCS file terminates J1170 on 2024-09-30 and adds J1171 (per 0.1 mg) from 2024-10-01: "
+          "the line is rejected as an invalid code, and the units must be recomputed.",
+      correct="Hydromorphone from 2024-10-01: J1171, units = mg placed in the pump / 0.1, rounded up.",
       source="hcpcs")
 def deleted_code_j1170(ctx: Context) -> Iterator[Hit]:
-    if ctx.dos >= J1170_DELETED_ON:
+    if ctx.dos > J1170_TERMINATED:
         for i, _ in ctx.billed(("J1170",)):
-            yield Hit(i, {"year": ctx.dos.year})
+            yield Hit(i, {"dos": ctx.dos.isoformat(), "term": J1170_TERMINATED.isoformat()})
+
+
+@rule("PB212", "j1171-before-2024-10", "error",
+      message="J1171 billed for {dos}; J1171 is valid from {start}: before that, hydromorphone was J1170 "
+              "(up to 4 mg)",
+      fix="Bill J1170 with units per 4 mg for a date of service before {start}",
+      what="HCPCS J1171 (hydromorphone, 0.1 mg) for a date of service before the code existed.",
+      why="The CMS HCPCS file adds J1171 on 2024-10-01; earlier dates of service use J1170, whose billing "
+          "unit is 'up to 4 mg'.",
+      correct="Hydromorphone on 2024-09-15: J1170, units = mg placed in the pump / 4, rounded up.",
+      source="hcpcs", since="0.2.0")
+def j1171_before_its_date(ctx: Context) -> Iterator[Hit]:
+    if ctx.dos < J1171_FIRST_DOS:
+        for i, _ in ctx.billed(("J1171",)):
+            yield Hit(i, {"dos": ctx.dos.isoformat(), "start": J1171_FIRST_DOS.isoformat()})
 
 
 @rule("PB207", "drug-line-missing", "warning",
@@ -166,25 +188,51 @@ def trial_code_for_refill(ctx: Context) -> Iterator[Hit]:
         yield Hit(i, {"units": units})
 
 
-@rule("PB210", "official-mue-exceeded", "error",
-      message="{code} billed {units} units on {dos}; the MUE is {mue} (adjudication indicator {mai}): {provenance}",
-      fix="Bill no more than {mue} units of {code}, or document and appeal where the indicator allows",
-      what="Units of a code on one date of service above the MUE of an official CMS file loaded by the user.",
-      why="Units above the MUE are denied (indicator 1: per line; 2: per date, absolute policy; 3: per date, "
-          "clinical, appealable). pumpbill ships no MUE values; this rule runs only on files you load.",
-      correct="Keep units within the MUE, or document the clinical reason where the indicator is 3.",
-      source="ncci-defs", confidence="high")
-def official_mue_exceeded(ctx: Context) -> Iterator[Hit]:
-    if not ctx.edits.mue:
-        return
+def _mue_excess(ctx: Context, appealable: bool) -> Iterator[Hit]:
+    """Codes whose units on the date of service exceed the MUE; MAI 3 ones when ``appealable``, else MAI 1/2."""
     totals: dict[str, tuple[int, int]] = {}
     for i, ln in enumerate(ctx.lines, 1):
-        n, _first = totals.get(ln.code, (0, i))
-        totals[ln.code] = (n + ln.units, _first)
+        n, first = totals.get(ln.code, (0, i))
+        totals[ln.code] = (n + ln.units, first)
     for code, (units, first) in totals.items():
+        if code in PUMP_SERVICE_CODES and len(ctx.billed((code,))) == 1:
+            continue  # one line: PB201 says it
         result = ctx.edits.official_mue(code, ctx.dos)
-        if result is not None and result.mue is not None and units > result.mue:
-            yield Hit(first, {"code": code, "units": units, "dos": ctx.dos.isoformat(), "mue": result.mue,
-                              "mai": result.mue_indicator, "provenance": result.provenance})
+        if result is None or result.mue is None or units <= result.mue or (result.mue_indicator == "3") != appealable:
+            continue
+        yield Hit(first, {"code": code, "units": units, "dos": ctx.dos.isoformat(), "mue": result.mue,
+                          "mai": result.mue_indicator, "provenance": result.provenance})
 
 
+_MUE_WHY = ("When the units on a line (for indicators 2 and 3, the day's lines together) exceed the MUE, the "
+            "whole line is denied, not reduced to the MUE. Indicator 1 is per line; 2 is per date and absolute "
+            "(no appeal); 3 is per date and clinical: it can be appealed with the record.")
+
+
+@rule("PB210", "mue-exceeded", "error",
+      message="{code} billed {units} units on {dos}; the MUE is {mue} (adjudication indicator {mai}): "
+              "the whole line is denied, not cut back; {provenance}",
+      fix="Bill no more than {mue} units of {code} on the date of service, as the record supports",
+      what="Units of a code on one date of service above an MUE with adjudication indicator 1 or 2 (the "
+           "shipped CMS values, or an official file you load).",
+      why=_MUE_WHY,
+      correct="Keep the units within the MUE: an indicator 1 or 2 MUE cannot be appealed.",
+      source="ncci-mue")
+def mue_exceeded(ctx: Context) -> Iterator[Hit]:
+    yield from _mue_excess(ctx, appealable=False)
+
+
+@rule("PB213", "mue-exceeded-appealable", "warning",
+      message="{code} billed {units} units on {dos}; the MUE is {mue} (adjudication indicator 3): the whole line "
+              "will be denied, not cut back; appeal with the record if the units are right; {provenance}",
+      fix="Check the units against the record; if they are right, bill them and appeal the denial with the "
+          "documentation (a pump refill holds weeks of drug, which can exceed a per-day MUE)",
+      what="Units of a code on one date of service above an MUE with adjudication indicator 3 (clinical, "
+           "appealable).",
+      why=_MUE_WHY + " A refill fills the pump for weeks or months, so a large but correct drug line can exceed a "
+          "per-day MUE: the denial is expected, and the record carries the appeal.",
+      correct="Units that match the amount placed in the pump, with the amount, concentration and volume "
+              "documented for the appeal.",
+      source="ncci-mue", since="0.2.0")
+def mue_exceeded_appealable(ctx: Context) -> Iterator[Hit]:
+    yield from _mue_excess(ctx, appealable=True)
