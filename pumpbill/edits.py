@@ -231,8 +231,9 @@ def load_mue(path: str | Path, *, valid_from: date, valid_to: date, version: str
         parts = [p.strip().strip('"') for p in raw.split(sep)]
         if len(parts) < 3 or not _CODE.match(parts[0]):
             continue
-        if not parts[1].isdigit():
-            raise InputError(name, f"line {lineno} MUE value", f"expected a whole number, got {parts[1]!r}")
+        if not (parts[1].isascii() and parts[1].isdigit() and len(parts[1]) <= 6):
+            raise InputError(name, f"line {lineno} MUE value",
+                             f"expected a whole number of at most 6 digits, got {parts[1][:20]!r}")
         values[parts[0]] = (int(parts[1]), parts[2][:1])
     if not values:
         raise InputError(name, None, "no MUE rows found (expected the CMS layout)")

@@ -147,7 +147,7 @@ def payment_table_html(codes: list[str], years: tuple[int, ...] = (2026, 2025)) 
         first = next((p for p in pays if p is not None), None)
         row = [f"<code>{escape(code)}</code>", escape(str(first.global_period)) if first else "-",
                escape(str(first.pctc)) if first else "-"]
-        for y, p in zip(years, pays):
+        for y, p in zip(years, pays, strict=True):
             if p is None:
                 row += ["-", "-", "-"]
                 continue

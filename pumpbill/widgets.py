@@ -34,8 +34,8 @@ POS_CHOICES = [("11 office", "11"), ("12 home", "12"), ("22 hospital outpatient 
                ("31 skilled nursing facility", "31")]
 PERFORMERS = [("clinical staff (RN)", "clinical_staff"), ("physician", "physician"), ("NP/PA (QHP)", "qhp")]
 CHANGES = [("daily dose", "daily_dose"), ("rate", "rate"), ("mode", "mode"), ("bolus settings", "bolus"),
-           ("reservoir volume only", "reservoir_volume"), ("concentration only", "concentration"),
-           ("alarm only", "alarm")]
+           ("concentration", "concentration"), ("reservoir volume only", "reservoir_volume"),
+           ("alarm date only", "alarm_date"), ("alarm threshold only (disputed)", "alarm")]
 RULES_LINK = "../reference/rules/"
 
 
@@ -74,8 +74,8 @@ def _never_raises(html: Callable[..., str]) -> Callable[..., str]:
         except InputError as exc:
             return error_box(f"{exc.field}: {exc.problem}" if exc.field else exc.problem)
         except Exception:  # noqa: BLE001 - whatever it is, the page shows a sentence, not the exception
-            return error_box("could not check these values; change them and try again (if they look right, "
-                             "please report it)")
+            return error_box("these values could not be checked (an unexpected problem); change them and try "
+                             "again, and please report it if they look right")
 
     return safe
 
@@ -134,7 +134,7 @@ def code_chooser() -> W.Widget:
     change = W.Dropdown(options=CHANGES, description="Changed")
     performer = W.Dropdown(options=PERFORMERS, description="Done by")
     pos = W.Dropdown(options=POS_CHOICES, description="POS")
-    payer = W.Dropdown(options=[("Medicare (strict reading)", "medicare"),
+    payer = W.Dropdown(options=[("Medicare (pumpbill's strict reading)", "medicare"),
                                 ("EXAMPLE commercial (lenient)", "example-commercial")], description="Payer")
     out = W.HTML()
 

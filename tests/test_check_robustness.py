@@ -158,7 +158,7 @@ def test_widgets_show_one_friendly_line_never_raw_exception_text(monkeypatch):
     for html in (w.claim_html(GOOD), w.units_html("baclofen", "2000 mcg/mL", 20, "0 mg", "single_dose"),
                  w.choose_html("programmable", "intrathecal", True, False, True, "rate", "clinical_staff", "11"),
                  w.documentation_html("62369", {"device"}), w.diagnosis_html("Z45.1", "2026-03-02")):
-        assert "Cannot check" in html and "could not check" in html and "secret" not in html
+        assert "Cannot check" in html and "could not be checked" in html and "secret" not in html
         assert "RuntimeError" not in html and "\n" not in html
 
 
@@ -259,6 +259,24 @@ def test_several_files_worst_status_and_a_bad_file_does_not_stop_the_others(tmp_
     assert "\n\n" in out
     assert cli(capsys, "check", good, err1)[0] == 1
     assert cli(capsys, "check", good, good)[0] == 0
+
+
+def test_an_unexpected_failure_in_one_file_is_one_line_and_the_others_are_still_checked(tmp_path, capsys,
+                                                                                          monkeypatch):
+    import pumpbill.engine
+
+    real = pumpbill.engine.check
+    first, second = write(tmp_path, GOOD, "a.yaml"), write(tmp_path, GOOD, "b.yaml")
+
+    def flaky(scenario, *, source, **kw):
+        if source == first:
+            raise RuntimeError("a bug")
+        return real(scenario, source=source, **kw)
+
+    monkeypatch.setattr(pumpbill.engine, "check", flaky)
+    code, out, err = cli(capsys, "check", first, second)
+    assert code == 2 and err.count("\n") == 1 and f"{first}: internal error (RuntimeError: a bug)" in err
+    assert out.startswith(f"{second}: ")
 
 
 def test_json_lines_with_several_files_and_the_contract_object_with_one(tmp_path, capsys):

@@ -180,7 +180,8 @@ def test_2_uncertain_complication_left_off_the_claim_is_clean() -> None:
 def test_2_confirmed_complication_replaces_z451(comp: str) -> None:
     r = case(diagnoses=["Z45.1", comp, "G80.1"])
     assert r.diagnoses == [comp, "G80.1"]
-    with_z = case([{"code": "95990", "diagnoses": ["Z45.1", comp, "G80.1"]}, DRUG_JZ], diagnoses=["Z45.1", comp, "G80.1"])
+    with_z = case([{"code": "95990", "diagnoses": ["Z45.1", comp, "G80.1"]}, DRUG_JZ],
+                  diagnoses=["Z45.1", comp, "G80.1"])
     assert fired(with_z)["PB405"] == [("error", 1)]
     right = case([{"code": "95990", "diagnoses": [comp, "G80.1"]}, {**DRUG_JZ, "diagnoses": [comp, "G80.1"]}],
                  diagnoses=[comp, "G80.1"])
@@ -493,7 +494,8 @@ ZICONOTIDE_10 = with_refill(drug="ziconotide", concentration="10 mcg/mL", discar
 
 
 def test_10_ziconotide_other_than_25_or_100_is_diluted() -> None:
-    assert supplied_undiluted(Concentration.parse("25 mcg/mL")) and supplied_undiluted(Concentration.parse("100 mcg/mL"))
+    assert supplied_undiluted(Concentration.parse("25 mcg/mL"))
+    assert supplied_undiluted(Concentration.parse("100 mcg/mL"))
     assert not supplied_undiluted(Concentration.parse("10 mcg/mL"))
     p = plan(date(2026, 3, 2), Decimal(20), Decimal(2), Amount.parse("2 mcg"), Concentration.parse("10 mcg/mL"),
              "ziconotide", undiluted=True)

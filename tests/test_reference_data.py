@@ -151,3 +151,17 @@ def test_findings_show_confidence_below_high():
     result_rules = {f.rule: f for f in __import__("pumpbill.engine").engine.check(
         scenario({"imaging": "ultrasound"})).findings}
     assert result_rules["PB106"].confidence == "medium"
+
+
+def test_packed_index_finds_codes_per_letter_as_the_whole_text_does():
+    """pack_index: one gzip member per first letter; a lookup decompresses only its letter."""
+    from pumpbill.icd import IcdCodeSet
+
+    cs = code_set()
+    fresh = IcdCodeSet(cs.label, cs.packed, cs.toc, cs.body_start)
+    sample = random.Random(3).sample(sorted(cs.codes), 300)
+    for code in sample:
+        assert fresh.status(code) == ("billable" if cs.codes[code][0] else "header")
+    assert fresh.status("Q99.99X") == "unknown" and fresh.status("9") == "unknown"
+    one = IcdCodeSet(cs.label, cs.packed, cs.toc, cs.body_start)
+    assert one.status("Z45.1") == "billable" and set(one._letters) == {"Z"}

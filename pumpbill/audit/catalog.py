@@ -44,7 +44,8 @@ RULES: dict[str, AuditRule] = {
                   "25: a same-day E/M is billable only when separately identifiable, with 25.",
                   "FACTS s.5", "em-25"),
         AuditRule("PB206", "deleted-code-j1170", "error",
-                  "J1170 (hydromorphone) on or after 2025-01-01: deleted for 2025, use J1171.",
+                  "J1170 (hydromorphone) after 2024-09-30: terminated on that date (CMS HCPCS file), use "
+                  "J1171 (per 0.1 mg) from 2024-10-01.",
                   "FACTS s.3", "hcpcs"),
         AuditRule("PB302", "jz-missing", "error",
                   "Drug line (a FACTS s.3 drug code) with neither JZ nor JW on the same claim and code. "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import combinations
 
 from ..facts import (
     EM_CODES,
@@ -154,8 +155,8 @@ def imaging_guidance_review(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB107", "nurse-visit-em-with-refill", "warning",
-      message="99211 billed with a pump service performed by clinical staff, with no problem of its own; expect it "
-              "to be disallowed",
+      message="99211 billed with a pump service performed by clinical staff, with no separately identifiable "
+              "problem of its own: the nurse's visit is the refill",
       fix="Remove 99211: the nurse's assessment is part of the pump service",
       what="99211 (the nurse visit E/M) on the same day as a staff-performed pump service, with no separately "
            "identifiable problem of its own (no diagnosis besides the pump visit's).",
@@ -185,25 +186,25 @@ def nurse_visit_em_with_refill(ctx: Context) -> Iterator[Hit]:
       correct="Bill column 1; bill column 2 only when the indicator is 1 and the documentation supports a modifier.",
       source="ncci-ptp-oph")
 def official_ptp_edit(ctx: Context) -> Iterator[Hit]:
-    seen: set[tuple[str, str]] = set()
-    for i, a in enumerate(ctx.lines, 1):
-        for j, b in enumerate(ctx.lines, 1):
-            if j <= i or a.code == b.code or (a.code, b.code) in seen:
-                continue
-            seen.add((a.code, b.code))
-            if _specific_rule_covers(a.code, b.code):
-                continue
-            result = ctx.edits.official_pair(a.code, b.code, ctx.dos)
-            if result is None or result.answer != "applies" or result.edit is None:
-                continue
-            edit = result.edit
-            col2_line = j if b.code == edit.column2 else i
-            col2 = ctx.lines[col2_line - 1]
-            if edit.modifier_indicator == "1" and set(col2.modifiers) & NCCI_ASSOCIATED_MODIFIERS:
-                continue
+    # pairs of distinct codes, not of lines: a long claim repeating a code costs nothing more
+    by_code: dict[str, list[int]] = {}
+    for n, ln in enumerate(ctx.lines, 1):
+        by_code.setdefault(ln.code, []).append(n)
+    for a, b in combinations(by_code, 2):
+        if _specific_rule_covers(a, b):
+            continue
+        result = ctx.edits.official_pair(a, b, ctx.dos)
+        if result is None or result.answer != "applies" or result.edit is None:
+            continue
+        edit = result.edit
+        col2_lines = by_code[edit.column2 if edit.column2 in (a, b) else b]
+        if edit.modifier_indicator == "1":
+            col2_lines = [n for n in col2_lines
+                          if not set(ctx.lines[n - 1].modifiers) & NCCI_ASSOCIATED_MODIFIERS]
+        for col2_line in col2_lines[:1]:
             fix_text = ("remove " + edit.column2 if edit.modifier_indicator != "1" else
-                        f"remove {edit.column2}, or append the NCCI-associated modifier the documentation supports "
-                        "(25 for a separate E/M; 59/X{EPSU} for a distinct procedure)")
+                        f"remove {edit.column2}, or append the NCCI-associated modifier the documentation "
+                        "supports (25 for a separate E/M; 59/X{EPSU} for a distinct procedure)")
             yield Hit(col2_line, {"col1": edit.column1, "col2": edit.column2, "dos": ctx.dos.isoformat(),
                                   "mi": edit.modifier_indicator, "provenance": result.provenance,
                                   "fix_text": fix_text})

@@ -55,7 +55,7 @@ def invalid_diagnosis(ctx: Context) -> Iterator[Hit]:
         if status == "billable":
             continue
         if status == "header":
-            children = sorted(c for c in cs.codes if c.startswith(dx) and c != dx and cs.codes[c][0])[:4]
+            children = cs.billable_under(dx)
             fix_text = f"pick a billable code under {dx}" + (f", e.g. {', '.join(children)}" if children else "")
             text = "a category header, not billable (it needs more characters)"
         else:
