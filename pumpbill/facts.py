@@ -37,7 +37,10 @@ SOURCES: dict[str, Source] = {
         Source("hcpcs", "CMS HCPCS Level II annual file, January 2026 (HCPC2026_JAN_ANWEB): drug codes, billing "
                "units, add and termination dates (J1170 terminated 2024-09-30, J1171 from 2024-10-01)", "high"),
         Source("jw-jz", "CMS JW/JZ change request (06/02/2023), Pub 100-04 ch.17 s.40 and MAC articles (CGS, "
-               "Noridian): Medicare Part B rules; JW since 2017-01-01, JZ since 2023-07-01", "high"),
+               "Noridian): JW since 2017-01-01, JZ since 2023-07-01, single-dose containers; their application "
+               "to pump refills", "medium"),
+        Source("jw-jz-part-b", "CMS JW/JZ change request (06/02/2023) and Pub 100-04 ch.17 s.40: JZ/JW are "
+               "Medicare Part B requirements; other payers require them only by their own policy", "high"),
         Source("jw-container", "MAC JW articles: discarded drug is billable only from a container size that fits "
                "the dose", "medium"),
         Source("a55239", "CMS billing and coding article A55239, as summarised by a university "
@@ -49,9 +52,14 @@ SOURCES: dict[str, Source] = {
                "pump; Excludes1 for complications", "medium-high"),
         Source("g35-fy2026", "ICD-10-CM FY2026: G35 expanded to G35.A-G35.D (DOS on or after 2025-10-01)",
                "high"),
-        Source("em-25", "NCCI Policy Manual ch. I and Pub 100-04 ch.12 s.30.6.6: a significant, separately "
-               "identifiable E/M with modifier 25; no CMS PTP pair between 99211-99215 and the pump codes",
-               "medium-high"),
+        Source("em-25", "NCCI Policy Manual ch. I and Pub 100-04 ch.12 s.30.6.6: a same-day E/M is billable only "
+               "when significant and separately identifiable, with modifier 25", "high"),
+        Source("em-25-risk", "CMS outpatient-hospital PTP table v32.3: no pair between 99211-99215 and "
+               "62367-62370/95990/95991, so an E/M without 25 is at risk of denial or recoupment, not automatically "
+               "denied", "medium-high"),
+        Source("payer-policy", "Payer policies differ (Medicare Advantage, Medicaid, commercial plans: FACTS s.9); "
+               "pumpbill's example profile shows a difference, it is no real payer's policy",
+               "medium"),
         Source("ncci-defs", "CMS NCCI Policy Manual and PTP/MUE file layouts: modifier and adjudication "
                "indicator definitions; an MUE excess denies the whole line", "high"),
         Source("ncci-ptp-oph", "CMS NCCI outpatient-hospital PTP table v32.3 (effective 2026-10-01, active edits), "

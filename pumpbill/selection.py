@@ -216,8 +216,11 @@ def select(enc: Encounter, profile: PayerProfile) -> Selection:
     uncertain = enc.uncertain_dx
     if uncertain:
         listed = ", ".join(f"{c} ({v.replace('_', ' ')})" for c, v in uncertain.items())
-        sel.notes.append(f"not coded: {listed}. An uncertain diagnosis is not coded outside inpatient facility "
-                         "coding (ICD-10-CM Guidelines IV.H): code the documented signs and symptoms")
+        where = ("in outpatient settings (ICD-10-CM Guidelines IV.H)" if pos != facts.INPATIENT_POS else
+                 "on a practitioner's claim for an inpatient, as coding sources teach (medium confidence: the "
+                 "project's reference covers outpatient settings; verify)")
+        sel.notes.append(f"not coded: {listed}. An uncertain diagnosis is not coded {where}: code the documented "
+                         "signs and symptoms")
     return sel
 
 

@@ -51,6 +51,20 @@ DOSE_UP: dict[str, Any] = {"changes": ["daily_dose"], "reason": "increased lower
                            "old_value": "400 mcg/day", "new_value": "450 mcg/day"}
 VISITS = {"nurse": NURSE_REFILL, "physician": PHYSICIAN_REFILL}
 
+#: Dates of service inside the quarters the shipped CMS tables were published for, so that a page showing a
+#: lookup reads cleanly: the PTP table v32.3 (2026-10-01 to 2026-12-31) and the practitioner MUE table 2026 Q2.
+PTP_DOS = "2026-10-05"
+MUE_DOS = "2026-05-04"
+
+
+def on(dos: str) -> dict[str, Any]:
+    """Overrides moving a canonical visit to another date of service, its documented next refill date moved
+    with it (same interval): ``case(**on(PTP_DOS), claim=...)``."""
+    from datetime import date, timedelta
+
+    interval = date.fromisoformat(NURSE_REFILL["next_refill_date"]) - date.fromisoformat(NURSE_REFILL["date"])
+    return {"date": dos, "next_refill_date": (date.fromisoformat(dos) + timedelta(days=interval.days)).isoformat()}
+
 
 def encounter(base: str | dict[str, Any] = "nurse", **over: Any) -> dict[str, Any]:
     """A deep copy of a canonical visit with ``over`` applied; drops the refill parts when none was done."""

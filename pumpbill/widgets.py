@@ -112,8 +112,11 @@ def choose_html(pump_type: str, route: str, analysis: bool, reprogramming: bool,
                 f"{escape(facts.CODE_DESCRIPTIONS.get(sel.service.code, ''))}</p>")
         why = "<ul>" + "".join(f"<li>{escape(r)}</li>" for r in sel.service.reasons) + "</ul>"
     elif sel.hospital_bills:
-        head = (f"<p style='font-size:1.3em'><b>No professional pump-service line.</b> The hospital bills "
-                f"<code>{sel.hospital_bills}</code>.</p>")
+        pos = enc["place_of_service"]
+        who = ("The hospital bills" if pos in ("19", "21", "22") else "The ASC bills" if pos == "24"
+               else "The SNF's Part A stay covers" if pos == "31" else "The facility bills")
+        head = (f"<p style='font-size:1.3em'><b>No professional pump-service line.</b> {who} "
+                f"<code>{sel.hospital_bills}</code> (see the note below).</p>")
         why = ""
     else:
         head, why = "<p style='font-size:1.3em'><b>No pump-service code applies.</b></p>", ""

@@ -69,6 +69,16 @@ def test_pb302_drug_without_jz_or_jw_but_a_jw_line_covers_the_claim(tmp_path):
     assert out == [("PB302", 3)]
 
 
+def test_pb302_only_for_medicare_claims(tmp_path):
+    """FACTS v2 s.3: JZ/JW are Medicare Part B rules; other payers require them only by their own policy."""
+    out = rules(tmp_path, [row(), row(code="J0475", units="4"),
+                           row(claim="C2", patient="P2", payer="Commercial PPO"),
+                           row(claim="C2", patient="P2", code="J0475", units="4", payer="Commercial PPO"),
+                           row(claim="C3", patient="P3", payer=""), row(claim="C3", patient="P3", code="J0475",
+                                                                        units="4", payer="")])
+    assert out == [("PB302", 3), ("PB302", 7)]
+
+
 def test_pb402_bare_g35_from_2025_10_01(tmp_path):
     out = rules(tmp_path, [row(dos="2025-09-30", dx="Z45.1;G35"), row(claim="C2", dos="2025-10-01", dx="Z45.1;G35"),
                            row(claim="C3", dos="2025-11-01", dx="Z45.1;G35.B1")])

@@ -558,6 +558,8 @@ CONFIDENCE_OVERRIDES: dict[str, tuple[str, str]] = {
                       "judgement: undocumented is unbillable, whatever the medium-confidence checklist says"),
     "PB509": ("low", "the residual-discrepancy threshold (1 mL or 20%) is pumpbill's own teaching threshold, not "
                      "an official or manufacturer number"),
+    "PB703": ("medium-high", "direct supervision itself is high, but the virtual-supervision dates the rule "
+                             "applies are medium-high (2020 start: medium) in FACTS section 2"),
     "PB706": ("medium", "home incident-to: FACTS section 2 rates the home-setting statement medium, below the "
                         "high-confidence incident-to manual it cites"),
     "PB803": ("high", "the finding states a fact about pumpbill's own example profile, not the disputed "

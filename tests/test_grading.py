@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pumpbill import RULES_VERSION
@@ -183,3 +185,17 @@ def test_exercise_json_schema_validates_the_real_files():
     except jsonschema.ValidationError:
         return
     raise AssertionError("the schema accepted an invalid level")
+
+
+def test_review_claim_a_warning_that_fires_is_neither_right_nor_a_false_alarm():
+    """f14 bills J0475 x 40: PB203 is the error it breaks; PB213 (over the MUE) really fires, as a warning."""
+    from pumpbill.exercises.models import Answer, Submission
+    from pumpbill.exercises.store import load_exercise
+    from pumpbill.grading.grade import grade
+
+    ex = load_exercise(Path(__file__).resolve().parents[1] / "exercises/foundations/f14-review-units-in-mg.yaml")
+    both = grade(ex, Submission(trainee="t1", exercise=ex.id, answer=Answer(rules=["PB203", "PB213"])))
+    only = grade(ex, Submission(trainee="t1", exercise=ex.id, answer=Answer(rules=["PB203"])))
+    wrong = grade(ex, Submission(trainee="t1", exercise=ex.id, answer=Answer(rules=["PB203", "PB705"])))
+    assert both.points == only.points == ex.max_points and wrong.points < ex.max_points
+    assert any(f.rule == "PB213" and "not scored" in f.message for f in both.feedback)

@@ -42,7 +42,7 @@ RULES: dict[str, AuditRule] = {
         AuditRule("PB103", "em-without-modifier-25", "error",
                   "E/M line on a pump-service day (same patient, provider and date) without modifier "
                   "25: a same-day E/M is billable only when separately identifiable, with 25.",
-                  "FACTS s.5", "em-25"),
+                  "FACTS s.5", "em-25-risk"),
         AuditRule("PB206", "deleted-code-j1170", "error",
                   "J1170 (hydromorphone) after 2024-09-30: terminated on that date (CMS HCPCS file), use "
                   "J1171 (per 0.1 mg) from 2024-10-01.",
@@ -51,7 +51,9 @@ RULES: dict[str, AuditRule] = {
                   "Drug line (a FACTS s.3 drug code) with neither JZ nor JW on the same claim and code. "
                   "The audit cannot see the container, so this one finding stands for both registry "
                   "rules PB302 (JZ missing) and PB303 (JW missing); it does not apply to a multi-dose "
-                  "container or a drug the practice did not buy.", "FACTS s.3", "jw-jz"),
+                  "container or a drug the practice did not buy. JZ/JW are Medicare Part B rules: only rows "
+                  "whose payer is Medicare (or every row when the export has no payer column) are checked.",
+                  "FACTS s.3", "jw-jz"),
         AuditRule("PB402", "bare-g35", "error",
                   "Bare G35 (multiple sclerosis) on a date of service on or after 2025-10-01: use "
                   "G35.A, G35.B0-G35.B2, G35.C0-G35.C2 or G35.D.", "FACTS s.4", "g35-fy2026"),

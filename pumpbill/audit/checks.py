@@ -214,13 +214,28 @@ def check_j1170(w: Work) -> pd.DataFrame:
         f"{facts.DRUGS['hydromorphone'].hcpcs} from {facts.J1171_FIRST_DOS.isoformat()}", index=f.index))
 
 
+#: Payer names (lower case) whose claims follow the Medicare Part B JZ/JW rules (FACTS s.3).
+JZ_JW_PAYERS = frozenset({"medicare", "medicare part b", "original medicare", "traditional medicare"})
+
+
+def _jz_jw_payer(w: Work) -> np.ndarray:
+    """Rows JZ/JW apply to: Medicare Part B claims, or every row when the export has no payer column (the
+    audit then assumes Medicare and says so in the rule text). Other payers require JZ/JW only by their own
+    policy, so a missing JZ there is not this rule's error."""
+    if "payer" not in w.present:
+        return np.ones(len(w.lines), bool)
+    payer = w.lines["payer"]
+    known = np.array([str(c).strip().lower() in JZ_JW_PAYERS for c in payer.cat.categories] + [True])
+    return known[payer.cat.codes.to_numpy()]  # code -1 (blank payer) picks the last entry: treated as Medicare
+
+
 def check_jz_jw(w: Work) -> pd.DataFrame:
     """PB302: a FACTS s.3 drug code with neither JZ nor JW on any of its lines on the claim.
 
     Grouped by claim and code so that a claim reporting the discarded amount on a separate JW
     line is not flagged for its administered line.
     """
-    drug = w.code_in(facts.DRUG_CODES) & (w.day >= epoch_day(facts.JZ_REQUIRED_FROM))
+    drug = w.code_in(facts.DRUG_CODES) & (w.day >= epoch_day(facts.JZ_REQUIRED_FROM)) & _jz_jw_payer(w)
     if not drug.any():
         return empty_findings()
     ncode = len(w.lines["code"].cat.categories)

@@ -213,7 +213,7 @@ def generate(cfg: SynthConfig) -> Synth:
         "PB102": base & ~rep & ~sysv,
         "PB103": base & ~em_legit,
         "PB206": base & hydro[pat] & (vday > epoch_day(facts.J1170_TERMINATED)),
-        "PB302": base & ~sysv & ~jw_case,
+        "PB302": base & ~sysv & ~jw_case & (payer[pat] == "medicare"),  # JZ/JW: Medicare Part B rules
         "PB402": base & ms[pat] & (vday >= epoch_day(facts.G35_EXPANDED_ON)),
         "PB601": base & (vv >= 1),
         "PB602": base & (vv >= 1) & has_dose[pat] & ~zic[pat],

@@ -241,8 +241,16 @@ def _grade_rules(ex: Exercise, key: Answer, ans: Answer, g: Grade) -> None:
     if ans.rules is None:
         raise _NotGradable("answer.rules is missing (the rule codes you found)")
     given = sorted({r.strip().upper() for r in ans.rules})
-    unknown = [r for r in given if r not in REGISTRY]
     expected = sorted(set(key.rules or []))
+    if ex.kind == "review_claim":  # a warning that really fires is not a rule the claim breaks, nor a false alarm
+        fired = _cached(_BASELINE, ex, lambda e: check(e.scenario, payer=e.payer)).findings
+        risks = {f.rule: f.severity for f in fired if f.severity != "error"}
+        for code in [r for r in given if r in risks and r not in expected]:
+            given.remove(code)
+            kind = "a warning" if risks[code] == "warning" else "a note"
+            g.feedback.append(Feedback(code, f"{code} fires here as {kind} ({REGISTRY[code].name}): a risk to "
+                                       "know about, not a rule the claim breaks; not scored", "", _link(code)))
+    unknown = [r for r in given if r not in REGISTRY]
     _add(g, ex, "rules", expected, [r for r in given if r in REGISTRY] + unknown)
     for code in expected:
         if code not in given:

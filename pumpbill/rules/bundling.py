@@ -20,24 +20,36 @@ from .registry import Context, Hit, rule
 @rule("PB101", "multiple-pump-service-codes", "error",
       message="{codes} billed for one session; only one pump-service code is reported per session ({table})",
       fix="Keep the single code that describes all the work done ({keep})",
-      what="More than one pump-service code (62367-62370, 95990/95991, 96521/96522) on one session's claim.",
-      why="The codes are alternatives: each higher code includes the work of the lower ones (62369 includes "
-          "the analysis and reprogramming). Reporting two is unbundling.",
+      what="More than one of 62367-62370 and 95990/95991 on one session's claim, or any pump-service code "
+           "billed on more than one line.",
+      why="62367-62370 are one family of alternatives, one code per session, and CPT says not to report them "
+          "with 95990/95991: each higher code includes the work of the lower ones (62369 includes the analysis "
+          "and reprogramming), so reporting two is unbundling. The same code on two lines is two sessions' worth "
+          "for one, above the code's MUE. (96521/96522 are a different device's refill: next to a spinal code "
+          "they are judged by the CMS PTP pair, PB108.)",
       correct="Report the one code that covers everything that was done.",
       source="cpt-family")
 def multiple_pump_service_codes(ctx: Context) -> Iterator[Hit]:
-    billed = ctx.billed(PUMP_SERVICE_CODES)
-    codes = [ln.code for _, ln in billed]
-    family = [c for c in codes if c in FAMILY_CODES]
-    refills = [c for c in codes if c in REFILL_CODES]
-    if len(codes) < 2 or (len(family) == 1 and len(refills) == 1 and len(codes) == 2):
-        return  # a single family+refill pair is PB102's finding
-    a, b = codes[0], codes[1]
-    result = ctx.edits.pair(a, b, ctx.dos)
     keep = ctx.selection.service.code if ctx.selection.service else "the code the note supports"
-    shown = " + ".join(dict.fromkeys(codes))  # each code once: the message stays short on a long claim
-    for i, _ in billed[1:]:
-        yield Hit(i, {"codes": shown, "table": _cited(result), "keep": keep})
+    spinal = ctx.billed(SPINAL_SESSION_CODES)
+    codes = [ln.code for _, ln in spinal]
+    family = [c for c in codes if c in FAMILY_CODES]
+    flagged: list[int] = []
+    if len(codes) >= 2 and not (len(family) == 1 and len(codes) == 2):  # one family + one refill code: PB102
+        flagged = [i for i, _ in spinal[1:]]
+        result = ctx.edits.pair(codes[0], next((c for c in codes if c != codes[0]), codes[0]), ctx.dos)
+        shown = " + ".join(dict.fromkeys(codes))  # each code once: the message stays short on a long claim
+        for i in flagged:
+            yield Hit(i, {"codes": shown, "table": _cited(result), "keep": keep})
+    seen: dict[str, int] = {}
+    for i, ln in ctx.billed(PUMP_SERVICE_CODES):
+        seen[ln.code] = seen.get(ln.code, 0) + 1
+        if seen[ln.code] > 1 and i not in flagged:
+            yield Hit(i, {"codes": f"{ln.code} on more than one line", "keep": keep,
+                          "table": "one session, one line: the code's MUE is 1 per day"})
+
+
+SPINAL_SESSION_CODES = FAMILY_CODES + REFILL_CODES
 
 
 def _cited(result) -> str:
@@ -79,10 +91,10 @@ def family_with_refill_code(ctx: Context) -> Iterator[Hit]:
           "modifier 25 and its own history, exam or decision-making (NCCI Policy Manual ch. I). The CMS "
           "outpatient-hospital PTP table has no pair between 99211-99215 and 62367-62370/95990/95991, so that line "
           "is not necessarily denied automatically: without 25 it is likely denied, or paid and recouped on "
-          "review. It does pair 96521/96522 with the E/M codes (modifier indicator 1): there the E/M is denied "
-          "by the edit unless 25 is supported.",
+          "review. It does pair 96521/96522 with the E/M codes, at an indicator that 25 can bypass: there the E/M "
+          "is denied by the edit unless 25 is supported.",
       correct="Separately identifiable E/M: 99213-25 (for example) plus the pump service.",
-      source="em-25", supersedes=("PB108",))
+      source="em-25-risk", supersedes=("PB108",))
 def em_without_modifier_25(ctx: Context) -> Iterator[Hit]:
     pumps = ctx.billed(PUMP_SERVICE_CODES)
     if not pumps:
@@ -125,7 +137,7 @@ def em_not_separately_identifiable(ctx: Context) -> Iterator[Hit]:
       fix="Remove the A4220 line",
       what="HCPCS A4220 (refill kit for an implantable pump) on the practitioner's claim.",
       why="CMS lists A4220 with status P (bundled): its cost is part of the pump service's payment, and the "
-          "CMS PTP table pairs it with 62369, 62370, 95990 and 95991 at modifier indicator 0.",
+          "CMS PTP table pairs it with 62369, 62370, 95990 and 95991 at an indicator no modifier bypasses.",
       correct="Bill the pump-service code and, if the practice bought it, the drug. No kit line.",
       source="pfs-2026", supersedes=("PB108",))
 def refill_kit_billed(ctx: Context) -> Iterator[Hit]:
@@ -211,6 +223,6 @@ def official_ptp_edit(ctx: Context) -> Iterator[Hit]:
 
 
 def _specific_rule_covers(a: str, b: str) -> bool:
-    """Pairs a more specific rule explains: two pump-service codes (PB101/PB102), the refill kit (PB105)."""
+    """Pairs a more specific rule explains: two of 62367-62370/95990/95991 (PB101/PB102), the refill kit (PB105)."""
     pair = {a, b}
-    return pair <= set(PUMP_SERVICE_CODES) or REFILL_KIT_CODE in pair
+    return pair <= set(SPINAL_SESSION_CODES) or REFILL_KIT_CODE in pair

@@ -184,17 +184,20 @@ def g35_subcode_before_fy2026(ctx: Context) -> Iterator[Hit]:
 @rule("PB410", "uncertain-diagnosis-coded", "error",
       message="{dx} is coded, but the note records it as {certainty}: an uncertain diagnosis is not coded here",
       fix="Remove {dx}; code the documented signs and symptoms instead (and Z45.1 for the device check)",
-      what="A diagnosis the note calls suspected, probable, 'rule out' or possible, coded on the claim.",
+      what="A diagnosis the note calls suspected, probable, 'rule out' or possible, coded on the claim, in an "
+           "outpatient setting (any place of service but the inpatient hospital, 21).",
       why="ICD-10-CM Guidelines IV.H: in outpatient settings (office, hospital outpatient, home) an uncertain "
-          "diagnosis is not coded as if it were established; the signs and symptoms are. The inpatient exception "
-          "(II.H) is for the hospital's own inpatient coding; a practitioner's professional claim follows the "
-          "outpatient rule in every setting (ICD10monitor, 'Don't be uncertain about uncertain diagnoses'; The "
-          "Hospitalist, letters, 2012: medium). A T85 code for a suspected leak claims a complication nobody "
-          "confirmed.",
-      correct="Suspected catheter leak, returning spasticity: Z45.1, R25.2 (or the documented symptoms), G80.1; "
-              "T85.630A once the leak is confirmed.",
+          "diagnosis is not coded as if it were established; the signs and symptoms are. A T85 code for a suspected "
+          "leak claims a complication nobody confirmed. (The inpatient exception, II.H, is for the hospital's own "
+          "inpatient coding; coding sources say a practitioner's claim for an inpatient follows the outpatient "
+          "rule too, but the project's reference covers outpatient settings only, so this rule does not judge "
+          "POS 21.)",
+      correct="Suspected catheter leak with new itching at the site: Z45.1, the documented symptoms (e.g. L29.9 "
+              "pruritus), G80.1; T85.630A once the leak is confirmed.",
       source="icd10cm-guidelines", since="0.2.0", supersedes=("PB405",))
 def uncertain_diagnosis_coded(ctx: Context) -> Iterator[Hit]:
+    if ctx.enc.place_of_service == "21":
+        return  # an inpatient stay's professional claim: the reference covers outpatient settings only
     uncertain = ctx.enc.uncertain_dx
     for i, ln in enumerate(ctx.lines, 1):
         for dx in ln.diagnoses:

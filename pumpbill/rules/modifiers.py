@@ -118,22 +118,22 @@ def jz_with_discard(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB306", "ncci-modifier-on-pump-code", "error",
-      message="modifier {mod} on {code}: pump-service codes are alternatives per session, not distinct "
-              "services that 59/X{{EPSU}} can separate",
+      message="modifier {mod} on {code}: no billed code pairs with {code} at a modifier indicator that 59/X{{EPSU}} "
+              "can bypass",
       fix="Remove {mod} and bill one pump-service code",
-      what="Modifier 59, XE, XS, XP or XU on a pump-service code.",
-      why="These modifiers bypass NCCI pair edits with modifier indicator 1 for truly distinct services. The "
-          "CMS PTP rows pairing the pump-service codes carry indicator 0 (never bypassed), and their MUE is 1 "
-          "per day: using 59 to get two paid is a classic audit target. A genuinely separate second session "
-          "is appealed with the record.",
+      what="Modifier 59, XE, XS, XP or XU on a pump-service code when no other billed code pairs with it at "
+           "modifier indicator 1 in the CMS PTP rows.",
+      why="These modifiers bypass only NCCI pair edits with modifier indicator 1, for truly distinct services. "
+          "The CMS PTP rows that pair 62367-62370 with each other and with 95990/95991 cannot be bypassed, and a "
+          "pump-service code's MUE is per day: using 59 to get two sessions paid is a classic audit target. A "
+          "genuinely separate second session is appealed with the record.",
       correct="One pump-service code per session, without 59/X{EPSU}.",
       source="cpt-family")
 def ncci_modifier_on_pump_code(ctx: Context) -> Iterator[Hit]:
-    pumps = ctx.billed(PUMP_SERVICE_CODES)
-    for i, ln in pumps:
+    for i, ln in ctx.billed(PUMP_SERVICE_CODES):
         mods = sorted(set(ln.modifiers) & NCCI_BYPASS_MODIFIERS)
-        if not mods or (len(pumps) == 1 and _bypassable_partner(ctx, ln.code)):
-            continue  # the only pump code, next to a code it pairs with at indicator 1: PB108 judges the modifier
+        if not mods or _bypassable_partner(ctx, ln.code):
+            continue  # next to a code it pairs with at indicator 1 (e.g. 96522 with 95990): PB108 judges it
         for mod in mods:
             yield Hit(i, {"mod": mod, "code": ln.code})
 

@@ -33,7 +33,7 @@ def lenient_reprogramming_payer(ctx: Context) -> Iterator[Hit]:
       why="Some payers are stricter than modifier 25 alone: they look for a problem other than the pump "
           "management in the E/M's diagnoses.",
       correct="E/M for new headaches on a refill day: 99213-25 pointing to its own diagnosis.",
-      source="em-25")
+      source="payer-policy")
 def payer_em_policy(ctx: Context) -> Iterator[Hit]:
     if ctx.profile.em_same_day != "separate_diagnosis_required" or not ctx.billed(PUMP_SERVICE_CODES):
         return
@@ -53,7 +53,7 @@ def payer_em_policy(ctx: Context) -> Iterator[Hit]:
       what="A scenario checked against an example payer profile.",
       why="Example profiles show how policies differ; they are not any insurer's actual rules.",
       correct="Use 'medicare' or a profile built from your payer's written policy.",
-      source="reprogramming", confidence="high")
+      source="payer-policy", confidence="high")
 def example_payer_profile(ctx: Context) -> Iterator[Hit]:
     if ctx.profile.example:
         yield Hit(None, {"payer": ctx.profile.name})
@@ -68,7 +68,7 @@ def example_payer_profile(ctx: Context) -> Iterator[Hit]:
           "Advantage and commercial plans require them only where their own policy says so; for them a missing "
           "JZ is not an error.",
       correct="Medicare: J0475-JZ x 4. A payer that does not use JZ: J0475 x 4.",
-      source="jw-jz", since="0.2.0")
+      source="jw-jz-part-b", since="0.2.0")
 def jz_jw_payer_policy(ctx: Context) -> Iterator[Hit]:
     r = ctx.enc.refill
     if (ctx.profile.jz_jw_required or r is None or not ctx.enc.services.refill or r.supplied_by != "practice"

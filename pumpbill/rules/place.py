@@ -66,7 +66,7 @@ def staff_service_in_facility(ctx: Context) -> Iterator[Hit]:
           "temporary rules through 2025-12-31 and permanently from 2026-01-01 for services other than "
           "010/090-global surgery, which covers every pump-service code (medium-high).",
       correct="'RN refill; Dr. Smith on site (direct supervision).' or '... Dr. Smith by real-time video.'",
-      source="incident-to")
+      source="incident-to", confidence="medium-high")
 def supervision_not_direct(ctx: Context) -> Iterator[Hit]:
     barrier = incident_to_barrier(ctx.enc)
     if barrier is None or not ctx.enc.services.any:

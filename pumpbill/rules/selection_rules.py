@@ -128,8 +128,8 @@ def programming_on_nonprogrammable(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB007", "volume-update-as-reprogramming", "warning",
-      message="{billed} counts '{changes}' as reprogramming; under the strict reading (the {payer} profile's, "
-              "pumpbill's default) it is not",
+      message="{billed} counts '{changes}' as reprogramming; under the strict reading it is not (pumpbill's "
+              "default reading; there is no national CMS definition, so check your MAC)",
       fix="Bill {expected}, or document a change to the dose, rate, mode, bolus or concentration and its reason",
       what="A reprogramming code (62368-62370) where the only documented change is one the payer's reading "
            "does not count: updating the reservoir volume or the alarm date after a refill, or an alarm "

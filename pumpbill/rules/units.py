@@ -15,8 +15,9 @@ from .registry import Context, Hit, rule
       fix="Bill {code} x 1",
       what="A pump-service code with more than one unit.",
       why="Each code describes the whole session's service, whatever the volume or the number of "
-          "parameters changed. The CMS MUE for these codes is 1 per day (96521: 2), adjudication indicator 3, "
-          "and a line above the MUE is denied in full, not cut back.",
+          "parameters changed. The CMS MUE of each pump-service code is a small number of units per day "
+          "(the message gives the value from the shipped table), and a line above the MUE is denied in full, "
+          "not cut back.",
       correct="One unit per session; the drug's units go on the J-code line.",
       source="ncci-mue")
 def pump_service_units(ctx: Context) -> Iterator[Hit]:
@@ -212,11 +213,13 @@ _MUE_WHY = ("When the units on a line (for indicators 2 and 3, the day's lines t
 @rule("PB210", "mue-exceeded", "error",
       message="{code} billed {units} units on {dos}; the MUE is {mue} (adjudication indicator {mai}): "
               "the whole line is denied, not cut back; {provenance}",
-      fix="Bill no more than {mue} units of {code} on the date of service, as the record supports",
+      fix="Bill the units the record supports; an indicator 2 MUE is absolute (no appeal), and above an indicator "
+          "1 MUE check the payer's rules for reporting the units on separate lines with a modifier",
       what="Units of a code on one date of service above an MUE with adjudication indicator 1 or 2 (the "
            "shipped CMS values, or an official file you load).",
       why=_MUE_WHY,
-      correct="Keep the units within the MUE: an indicator 1 or 2 MUE cannot be appealed.",
+      correct="Never shorten a line to fit under an MUE: report what the record supports and know that above an "
+              "indicator 2 MUE the line will not be paid.",
       source="ncci-mue")
 def mue_exceeded(ctx: Context) -> Iterator[Hit]:
     yield from _mue_excess(ctx, appealable=False)
