@@ -226,7 +226,7 @@ def documentation_checker() -> W.Widget:
 EXAMPLE_CLAIM = """\
 # Synthetic example: edit it and click Check. Never paste real patient information.
 encounter:
-  date: 2026-03-02
+  date: 2026-05-04
   place_of_service: "11"
   performed_by: clinical_staff
   supervising_practitioner: Dr. Example
@@ -236,7 +236,7 @@ encounter:
   interrogation: {reservoir_ml: 3, alarms: none, battery: OK}
   refill: {drug: baclofen, concentration: 2000 mcg/mL, volume_added_ml: 20, discarded: 0 mg,
            residual_ml: 3, lot: SYN-001, port: central}
-  next_refill_date: 2026-05-25
+  next_refill_date: 2026-07-27
   diagnoses: [G80.1, Z45.1]
 claim:
   lines:
