@@ -8,6 +8,18 @@ from typing import Any
 from pumpbill.engine import check
 from pumpbill.models import Scenario
 
+#: The smallest valid scenario text: a nurse refill with no documentation details (the CLI tests edit it).
+MINIMAL_YAML = """\
+encounter:
+  date: 2026-03-02
+  place_of_service: "11"
+  performed_by: clinical_staff
+  pump: {type: programmable, route: intrathecal}
+  services: {refill: true}
+  refill: {drug: baclofen, concentration: 2000 mcg/mL, volume_added_ml: 20, discarded: 0 mg}
+  diagnoses: [Z45.1, G80.1]
+"""
+
 BASE: dict[str, Any] = {
     "encounter": {
         "date": "2026-03-02",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import BASE, merge
+from helpers import BASE, MINIMAL_YAML, merge
 
 from pumpbill.cli import main
 from pumpbill.engine import check
@@ -23,16 +23,7 @@ from pumpbill.intervals import MAX_ALARM_DAYS, since_previous
 from pumpbill.loader import loads_scenario, scenario_from_data
 from pumpbill.output import as_json, as_text
 
-GOOD = """\
-encounter:
-  date: 2026-03-02
-  place_of_service: "11"
-  performed_by: clinical_staff
-  pump: {type: programmable, route: intrathecal}
-  services: {refill: true}
-  refill: {drug: baclofen, concentration: 2000 mcg/mL, volume_added_ml: 20, discarded: 0 mg}
-  diagnoses: [Z45.1, G80.1]
-"""
+GOOD = MINIMAL_YAML
 #: A billed claim with an error (95990 x 2): exit status 1.
 WITH_ERROR = GOOD + "claim:\n  lines:\n    - {code: '95990', units: 2}\n"
 

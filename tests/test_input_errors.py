@@ -7,17 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from helpers import MINIMAL_YAML
 
-GOOD = """\
-encounter:
-  date: 2026-03-02
-  place_of_service: "11"
-  performed_by: clinical_staff
-  pump: {type: programmable, route: intrathecal}
-  services: {refill: true}
-  refill: {drug: baclofen, concentration: 2000 mcg/mL, volume_added_ml: 20, discarded: 0 mg}
-  diagnoses: [Z45.1, G80.1]
-"""
+GOOD = MINIMAL_YAML
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
