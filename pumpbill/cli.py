@@ -188,7 +188,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     if command in CORE_COMMANDS:
         return p
     for module, adders in (("pumpbill.audit.cli", ("add_audit_parser", "add_synth_parser")),
-                           ("pumpbill.grading.cli", ("add_grade_parser",))):
+                           ("pumpbill.grading.cli", ("add_grade_parser",)),
+                           ("pumpbill.exercises.cli", ("add_validate_parser", "add_pack_parser"))):
         try:
             mod = __import__(module, fromlist=list(adders))
         except ImportError:

@@ -56,7 +56,7 @@ def make_set(folder: Path) -> Path:
     second = yaml.safe_load(F01.read_text(encoding="utf-8"))
     second.update(id=E2, title="The same refill, graded all or nothing")
     second["rubric"]["formulas"] = {"codes": "all-or-nothing"}
-    _dump(folder / "f01b.yaml", second)
+    _dump(folder / f"{E2}.yaml", second)
     return folder
 
 
@@ -241,11 +241,11 @@ def test_grade_all_is_the_same_with_worker_processes(world, monkeypatch):
 
 def test_prepare_set_refuses_a_formula_that_cannot_grade_its_part(tmp_path):
     folder = make_set(tmp_path / "set")
-    data = yaml.safe_load((folder / "f01b.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((folder / f"{E2}.yaml").read_text(encoding="utf-8"))
     data["rubric"]["formulas"] = {"codes": "resolved-share"}
-    _dump(folder / "f01b.yaml", data)
+    _dump(folder / f"{E2}.yaml", data)
     # refused when the set is loaded, with the file and field named
-    with pytest.raises(InputError, match=r"f01b.yaml: rubric: formula 'resolved-share' cannot grade part 'codes'"):
+    with pytest.raises(InputError, match=rf"{E2}.yaml: rubric: formula 'resolved-share' cannot grade part 'codes'"):
         load_set(folder)
 
 
@@ -289,7 +289,8 @@ def test_results_csv_long_format(graded):
 
 def test_gradebook_one_row_per_trainee(graded):
     rows = read_csv(graded["out"] / "gradebook.csv")
-    assert list(rows[0]) == ["trainee", E1, E2, "total", "max", "percent", "graded", "missing", "not_gradable"]
+    assert list(rows[0]) == ["trainee", E1, E2, "total", "max", "percent", "graded", "missing", "not_gradable",
+                             "late", "penalty", "feedback"]
     people = [r["trainee"] for r in rows]
     assert people == sorted(people) == ["alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "ivan",
                                         "judy"]
@@ -306,7 +307,8 @@ def test_gradebook_one_row_per_trainee(graded):
 def test_lms_canvas_csv(graded):
     text = (graded["out"] / "lms_canvas.csv").read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Tiny set, for tests (tiny)"]
+    # without --canvas-assignment the column is the set's title (Canvas matches it by title; a warning says so)
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Tiny set, for tests"]
     assert rows[1][0].strip() == "Points Possible" and rows[1][-1] == "20"
     alice = next(r for r in rows if r[0] == "alice")
     assert alice == ["alice", "", "alice", "", "", "20"]
@@ -379,8 +381,15 @@ def test_csv_cells_cannot_become_formulas():
 
 
 def test_feedback_file_names_survive_case_insensitive_disks():
-    assert reports.feedback_names(["bob", "Alice", "alice", "ALICE"]) == {
-        "ALICE": "ALICE.html", "Alice": "Alice-2.html", "alice": "alice-3.html", "bob": "bob.html"}
+    """Look-alike ids all get a name derived from the exact id: none of them gets the plain name a
+    look-alike might expect, and '<id>-2' style names cannot collide with a real id (G2)."""
+    names = reports.feedback_names(["bob", "Alice", "alice", "ALICE", "alice-2", "a@b.org"])
+    assert names["bob"] == "bob.html" and names["alice-2"] == "alice-2.html"
+    for t in ("Alice", "alice", "ALICE"):
+        assert names[t].startswith(f"{t}~") and names[t].endswith(".html")
+    assert names["a@b.org"].startswith("a_b.org~")
+    assert len({n.casefold() for n in names.values()}) == len(names)
+    assert reports.feedback_names(["alice", "Alice"]) == {k: v for k, v in names.items() if k in ("alice", "Alice")}
 
 
 def test_book_links():
@@ -410,19 +419,27 @@ def test_rerun_gives_byte_identical_outputs(world, graded, tmp_path):
 
 
 def test_outputs_are_replaced_atomically(world, tmp_path):
+    """Outputs of an older pumpbill (no manifest) are replaced; the instructor's own files, even an .html in
+    feedback/, are kept (G8); a later run removes the pages it wrote for trainees no longer in the batch."""
     out = tmp_path / "out"
     (out / "feedback").mkdir(parents=True)
     (out / "results.csv").write_text("old\n", encoding="utf-8")
-    (out / "feedback" / "zed.html").write_text("a trainee no longer in the batch", encoding="utf-8")
+    (out / "feedback" / "instructor-notes.html").write_text("mine", encoding="utf-8")
     (out / "instructor-notes.txt").write_text("mine", encoding="utf-8")
+    rc = pumpbill_main(["grade", str(world["set"]), str(world["subs"] / "alice.yaml"), str(world["subs"] / "bob.yaml"),
+                        "--out", str(out), "--no-progress"])
+    assert rc == 0
+    assert (out / "results.csv").read_text(encoding="utf-8").startswith("trainee,exercise,part")
+    assert (out / "feedback" / "bob.html").is_file()
     rc = pumpbill_main(["grade", str(world["set"]), str(world["subs"] / "alice.yaml"), "--out", str(out),
                         "--no-progress"])
     assert rc == 0
-    assert (out / "results.csv").read_text(encoding="utf-8").startswith("trainee,exercise,part")
-    assert not (out / "feedback" / "zed.html").exists()
+    assert not (out / "feedback" / "bob.html").exists()  # the grader wrote it: replaced with the set
     assert (out / "instructor-notes.txt").read_text(encoding="utf-8") == "mine"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left
-    assert not [p for p in out.rglob("*") if ".tmp" in p.name]
+    assert (out / "feedback" / "instructor-notes.html").read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder or lock left
+    manifest = (out / ".pumpbill-outputs").read_text(encoding="utf-8")
+    assert "instructor-notes" not in manifest and "feedback/alice.html" in manifest
 
 
 def test_a_crash_while_writing_keeps_the_old_outputs(world, tmp_path, monkeypatch):
@@ -491,7 +508,8 @@ def test_cli_exit_codes_and_summary(world, tmp_path):
     bad = run(str(world["set"]), str(world["subs"]), "--out", str(tmp_path / "bad"))
     assert bad.returncode == 1, bad.stderr
     assert "not gradable: " in bad.stdout and "not_gradable.csv" in bad.stdout
-    assert bad.stderr == ""  # stderr is not a terminal: no bar
+    assert "[#" not in bad.stderr  # stderr is not a terminal: no bar
+    assert all(line.startswith("pumpbill: warning: ") for line in bad.stderr.splitlines())
     assert "Traceback" not in bad.stderr
     assert (tmp_path / "bad" / "gradebook.csv").is_file()
     assert not (world["root"] / MARKER).exists()

@@ -21,12 +21,15 @@ REPO_EXERCISES = Path(__file__).resolve().parents[2] / "exercises"
 
 
 def public_payload(root: Path = REPO_EXERCISES) -> dict[str, Any]:
-    """{set id: {title, description, exercises: [public exercise dicts]}} from the exercise folders."""
+    """{set id: {title, description, order, mode, due, exercises: [public exercise dicts]}} from the exercise
+    folders. An assignment set ships as a pack would (no hints, objectives or references); the practice page
+    leaves it out."""
     from .store import load_set
 
     sets = [load_set(p) for p in sorted(root.iterdir()) if (p / "set.yaml").is_file()]
-    return {s.id: {"title": s.title, "description": s.description, "order": s.order,
-                   "exercises": [e.public() for e in s.exercises]}
+    return {s.id: {"title": s.title, "description": s.description, "order": s.order, "mode": s.mode,
+                   "due": s.due.isoformat() if s.due else None,
+                   "exercises": [e.public(s.mode) for e in s.exercises]}
             for s in sorted(sets, key=lambda s: (s.order, s.id))}
 
 
@@ -43,10 +46,12 @@ def public_sets() -> dict[str, Any]:
 
 def public_exercise(exercise_id: str) -> Exercise:
     """An exercise without its key (the engine grades practice answers)."""
+    from .pack import PackExercise
+
     for s in public_sets().values():
         for e in s["exercises"]:
             if e["id"] == exercise_id:
-                return Exercise.model_validate(e)
+                return PackExercise.model_validate(e)
     raise KeyError(f"no exercise {exercise_id!r}")
 
 

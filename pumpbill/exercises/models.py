@@ -15,9 +15,9 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from ..models import Scenario
+from ..models import Scenario, _payer
 
 Kind = Literal["choose_claim", "complete_documentation", "find_gaps", "review_claim"]
 Level = Literal["easy", "medium", "hard"]
@@ -43,6 +43,12 @@ def _rule_code(v: str) -> str:
 
 Ident = Annotated[str, AfterValidator(_ident)]
 RuleCode = Annotated[str, AfterValidator(_rule_code)]
+PayerName = Annotated[str, AfterValidator(_payer)]
+SetMode = Literal["practice", "assignment"]
+#: Fields of an exercise that may point at its answer: never in a pack, and not in an assignment's public view.
+ANSWER_FIELDS = frozenset({"key", "key_note"})
+#: Fields that help a learner and may give the answer away: kept for practice, dropped from assignments.
+LEARNING_FIELDS = frozenset({"hints", "objectives", "references"})
 
 
 class _Strict(BaseModel):
@@ -105,11 +111,16 @@ class Exercise(_Strict):
     narrative: str
     ask: str
     scenario: Scenario
-    key: Answer | None = Field(None, description="the answer key; stripped from assignments shipped in the site")
+    key: Answer | None = Field(None, description="the answer key; never shipped in the site or in a course pack. "
+                               "Without one, the engine's answer (derive_key) is the key")
+    key_note: str | None = Field(None, max_length=2000, description="why the key deliberately differs from what "
+                                 "the engine derives (pumpbill validate then reports the difference as a note, "
+                                 "not an error); never shipped")
     rubric: Rubric
     hints: list[str] = Field(default_factory=list)
     references: References = References()
-    payer: str | None = None
+    payer: PayerName | None = Field(None, description="payer profile the engine grades with (overrides the "
+                                    "scenario's); see pumpbill/payers")
 
     @model_validator(mode="after")
     def _fits_kind(self) -> Exercise:
@@ -132,9 +143,46 @@ class Exercise(_Strict):
     def max_points(self) -> float:
         return float(sum(self.rubric.points.values()))
 
-    def public(self) -> dict[str, Any]:
-        """The exercise without its key: what an assignment may ship."""
-        return self.model_dump(mode="json", exclude={"key"})
+    def public(self, mode: SetMode = "practice") -> dict[str, Any]:
+        """The exercise without its key (what the site and a course pack may ship). For an assignment, also
+        without hints, objectives and references, which often name the answer; in practice, the rules of a
+        rule-finding exercise's references are its key, so they stay home too."""
+        drop = ANSWER_FIELDS | (LEARNING_FIELDS if mode == "assignment" else frozenset())
+        data = self.model_dump(mode="json", exclude=set(drop))
+        if "references" in data and self.kind in ("find_gaps", "review_claim"):
+            data["references"] = {k: v for k, v in data["references"].items() if k != "rules"}
+        return data
+
+
+def _aware_datetime(v: Any) -> Any:
+    """An ISO date-time with its time zone (a deadline without one would mean different moments to different
+    readers)."""
+    if isinstance(v, date) and not isinstance(v, datetime):
+        raise ValueError(f"give a date and time with its time zone, e.g. {v.isoformat()}T23:59:00+00:00")
+    if isinstance(v, str):
+        try:
+            v = datetime.fromisoformat(v.strip())
+        except ValueError:
+            raise ValueError(f"not an ISO date-time: {v!r} (e.g. 2026-03-09T23:59:00+01:00)") from None
+    if isinstance(v, datetime) and v.tzinfo is None:
+        raise ValueError(f"give the time zone, e.g. {v.isoformat()}+00:00 (or Z for UTC)")
+    return v
+
+
+def _percent(v: Any) -> Any:
+    """10, 10.5 or '10%' -> a number (checked 0-100 by the field)."""
+    return v.strip().removesuffix("%").strip() if isinstance(v, str) else v
+
+
+Percent = Annotated[float, BeforeValidator(_percent), Field(ge=0, le=100)]
+
+
+class LatePolicy(_Strict):
+    """``late:`` in set.yaml: what late work costs (applied by ``pumpbill grade``; see pumpbill.grading.deadlines)."""
+
+    penalty_per_day: Percent = Field(0, description="percent of the exercise's points per started day late")
+    max_penalty: Percent = Field(100, description="at most this percent in all")
+    grace_minutes: float = Field(0, ge=0, le=60 * 24 * 365, description="minutes after the due date still on time")
 
 
 class ExerciseSet(_Strict):
@@ -142,6 +190,12 @@ class ExerciseSet(_Strict):
     title: str
     description: str = ""
     order: int = Field(100, description="position in the book's list of sets")
+    mode: SetMode = Field("practice", description="practice: the practice page may grade it at once; "
+                          "assignment: trainees hand in answers for grading, and the practice page refuses it")
+    due: Annotated[datetime, BeforeValidator(_aware_datetime)] | None = Field(
+        None, description="when the set is due: an ISO date-time with its time zone, e.g. 2026-03-09T23:59:00+01:00")
+    late: LatePolicy | None = Field(None, description="the late policy (needs a due date): penalty_per_day, "
+                                    "max_penalty, grace_minutes")
     exercises: list[Exercise]
 
     def get(self, exercise_id: str) -> Exercise | None:

@@ -1,7 +1,11 @@
 """grade(exercise, submission, rules_version) -> Grade. Pure: no I/O, nothing executed.
 
 Feedback is the engine's own findings (rule code, what was wrong, the fix, a link to the rule's book
-page), so that practice feedback, instructor reports and the checker say the same thing.
+page), so that practice feedback, instructor reports and the checker say the same thing. Each item says
+what it is about (``Feedback.kind``): the trainee's answer (``finding``, ``missed``, ``false-alarm``) or
+the exercise's own note (``note``: it fires with the right answer too, so it is not the trainee's
+mistake and stays out of the "most missed rules"). Fixes are given in full: the engine's rendered text
+for this case, or the rule's template with its placeholders named when the case has no such finding.
 """
 
 from __future__ import annotations
@@ -37,12 +41,18 @@ DOC_FIELDS: dict[str, set[str] | None] = {
 }
 
 
+#: Feedback.kind values: about the trainee's answer, or about the exercise's note.
+ANSWER_KINDS = ("finding", "missed", "false-alarm")
+NOTE_KIND = "note"
+
+
 @dataclass(frozen=True)
 class Feedback:
     rule: str | None
     message: str
     fix: str = ""
     link: str = ""
+    kind: str = "finding"  # see ANSWER_KINDS and NOTE_KIND
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,7 @@ class Grade:
 
     @property
     def points(self) -> float:
+        """Rounded for display; sums of several grades add the parts' unrounded points."""
         return round(sum(p.points for p in self.parts), 4)
 
     @property
@@ -97,9 +108,25 @@ def _link(code: str | None) -> str:
     return RULE_PAGE.format(code=code.lower()) if code else ""
 
 
-def _finding_feedback(result: CheckResult, *, severities=("error", "warning")) -> list[Feedback]:
+def _finding_feedback(result: CheckResult, *, severities=("error", "warning"),
+                      note_rules: frozenset[str] = frozenset()) -> list[Feedback]:
+    """The findings on the trainee's answer; those in ``note_rules`` fire with the right answer too, so
+    they are about the exercise's note, not the trainee."""
     return [Feedback(f.rule, f"{f.name}: {f.message}" + (f" (your line {f.line})" if f.line else ""), f.fix,
-                     _link(f.rule)) for f in result.findings if f.severity in severities]
+                     _link(f.rule), NOTE_KIND if f.rule in note_rules else "finding")
+            for f in result.findings if f.severity in severities]
+
+
+def full_fix(code: str, ex: Exercise | None = None) -> str:
+    """The whole fix for a rule: the engine's text for this exercise's note when the rule fires there,
+    else the rule's template with each placeholder shown as ‹name›."""
+    if ex is not None:
+        for f in _cached(_BASELINE, ex, lambda e: check(e.scenario, payer=e.payer)).findings:
+            if f.rule == code and f.fix:
+                return f.fix
+    from ..docs import template
+
+    return template(REGISTRY[code].fix)
 
 
 def _scenario_with_claim(ex: Exercise, lines: list[dict[str, Any]] | None) -> Scenario:
@@ -197,7 +224,7 @@ def _add(g: Grade, ex: Exercise, part: str, *args: Any) -> None:
     name = _formula(ex, part)
     frac, detail = FORMULAS[name](*args)
     pts = ex.rubric.points[part]  # type: ignore[index]
-    g.parts.append(PartScore(part, name, round(frac * pts, 4), pts, detail))
+    g.parts.append(PartScore(part, name, frac * pts, pts, detail))  # unrounded: totals are rounded once
 
 
 def _grade_claim(ex: Exercise, key: Answer, ans: Answer, g: Grade) -> None:
@@ -230,11 +257,25 @@ def _grade_claim(ex: Exercise, key: Answer, ans: Answer, g: Grade) -> None:
     except (ValidationError, ValueError) as exc:
         g.feedback.append(Feedback(None, f"your claim could not be checked: {exc}".splitlines()[0]))
         return
-    g.feedback.extend(_finding_feedback(result))
+    g.feedback.extend(_finding_feedback(result, note_rules=_cached(_KEY_RULES, ex, lambda e: _key_rules(e, key))))
     missing = [k for k, p in zip(key_lines, paired, strict=True) if p is None]
     for code, mods, units in missing:
         g.feedback.append(Feedback(None, f"missing line: {code}{'-' + '-'.join(mods) if mods else ''} x {units}",
                                    "Add the line the documentation supports"))
+
+
+_KEY_RULES: dict[int, tuple[Exercise, frozenset[str]]] = {}
+
+
+def _key_rules(ex: Exercise, key: Answer) -> frozenset[str]:
+    """Rules that fire on the key's own claim: the note's problems, not the trainee's."""
+    lines = [{"code": c, "modifiers": list(m), "units": max(u, 1), "diagnoses": list(key.diagnoses or [])}
+             for c, m, u in (ln.key() for ln in key.lines or []) if c in KNOWN_CODES]
+    try:
+        result = check(_scenario_with_claim(ex, lines), payer=ex.payer)
+    except (ValidationError, ValueError):
+        return frozenset()
+    return frozenset(f.rule for f in result.findings if f.severity in ("error", "warning"))
 
 
 def _grade_rules(ex: Exercise, key: Answer, ans: Answer, g: Grade) -> None:
@@ -249,22 +290,24 @@ def _grade_rules(ex: Exercise, key: Answer, ans: Answer, g: Grade) -> None:
             given.remove(code)
             kind = "a warning" if risks[code] == "warning" else "a note"
             g.feedback.append(Feedback(code, f"{code} fires here as {kind} ({REGISTRY[code].name}): a risk to "
-                                       "know about, not a rule the claim breaks; not scored", "", _link(code)))
+                                       "know about, not a rule the claim breaks; not scored", "", _link(code),
+                                       NOTE_KIND))
     unknown = [r for r in given if r not in REGISTRY]
     _add(g, ex, "rules", expected, [r for r in given if r in REGISTRY] + unknown)
     for code in expected:
         if code not in given:
             r = REGISTRY[code]
-            g.feedback.append(Feedback(code, f"missed: {r.name}: {r.what}", r.fix.split("{")[0].strip(), _link(code)))
+            g.feedback.append(Feedback(code, f"missed: {r.name}: {r.what}", full_fix(code, ex), _link(code),
+                                       "missed"))
     for code in given:
         if code in expected:
             continue
         if code in REGISTRY:
             g.feedback.append(Feedback(code, f"not a problem in this case: {REGISTRY[code].name}", "",
-                                       _link(code)))
+                                       _link(code), "false-alarm"))
         else:
             g.feedback.append(Feedback(None, f"{code} is not a rule code", "Use the codes of the rule catalogue",
-                                       "book/reference/rules/index"))
+                                       "book/reference/rules/index", "false-alarm"))
 
 
 def _check_doc_fields(doc: dict[str, Any]) -> None:
@@ -306,4 +349,7 @@ def _grade_documentation(ex: Exercise, ans: Answer, g: Grade) -> None:
     errors = [f for f in after.findings if f.severity == "error"]
     if "consistency" in ex.rubric.points:
         _add(g, ex, "consistency", len(errors), len(merged.claim.lines) if merged.claim else 1)
-    g.feedback.extend(_finding_feedback(after))
+    # a finding the note had before the trainee wrote anything, and that is not one of the gaps to fill,
+    # is about the note; a gap left open, or anything new, is the trainee's
+    note = frozenset(f.rule for f in before.findings if not f.rule.startswith("PB5"))
+    g.feedback.extend(_finding_feedback(after, note_rules=note))
