@@ -18,6 +18,7 @@ full-page screenshot of every page visited.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import ipaddress
 import os
@@ -25,6 +26,7 @@ import re
 import shutil
 import subprocess
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -79,9 +81,9 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def site_url(site_dir: Path):
-    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+@contextlib.contextmanager
+def _serving(handler) -> Iterator[str]:
+    """Serve ``handler`` on a free loopback port for the length of a with-block; yields the base URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -91,6 +93,18 @@ def site_url(site_dir: Path):
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def serving():
+    """The loopback server of the site fixtures, for tests that serve a folder or handler of their own."""
+    return _serving
+
+
+@pytest.fixture(scope="session")
+def site_url(site_dir: Path):
+    with _serving(functools.partial(_QuietHandler, directory=str(site_dir))) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

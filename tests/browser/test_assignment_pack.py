@@ -19,9 +19,8 @@ import csv
 import functools
 import subprocess
 import sys
-import threading
 import time
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -61,17 +60,10 @@ def pack_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pack_site(site_dir: Path, pack_file: Path):
+def pack_site(site_dir: Path, pack_file: Path, serving):
     handler = functools.partial(type("H", (_PackHandler,), {"pack_file": pack_file}), directory=str(site_dir))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(handler) as url:
+        yield url
 
 
 @pytest.fixture
@@ -203,7 +195,7 @@ STUB_SRC = ("../../lite/repl/index.html?kernel=python&code=from%20pumpbill.exerc
 
 
 @pytest.fixture
-def stub_site(tmp_path: Path):
+def stub_site(tmp_path: Path, serving):
     from pumpbill.exercises.pack import page_script
 
     (tmp_path / "book" / "exercises").mkdir(parents=True)
@@ -211,15 +203,8 @@ def stub_site(tmp_path: Path):
         STUB_PAGE.replace("__SCRIPT__", page_script("assignment")).replace("__SRC__", STUB_SRC), "utf-8")
     handler = functools.partial(type("Q", (SimpleHTTPRequestHandler,), {"log_message": lambda *a: None}),
                                 directory=str(tmp_path))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/book/exercises/assignment.html"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(handler) as url:
+        yield url + "book/exercises/assignment.html"
 
 
 def test_the_page_script_hands_a_same_site_pack_to_the_live_block(stub_site: str, offline_visit) -> None:
