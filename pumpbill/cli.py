@@ -221,7 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except InputError as exc:
-        print(f"pumpbill: {exc}", file=sys.stderr)
+        from .output import printable
+
+        print(f"pumpbill: {printable(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("pumpbill: interrupted", file=sys.stderr)
@@ -229,8 +231,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - a bug must still not show a traceback to a coder
-        print(f"pumpbill: {args.command}: internal error ({type(exc).__name__}: {exc}); please report it",
-              file=sys.stderr)
+        from .output import printable
+
+        print(f"pumpbill: {args.command}: internal error ({type(exc).__name__}: {printable(str(exc))}); please "
+              "report it", file=sys.stderr)
         return 2
 
 

@@ -173,11 +173,11 @@ def select(enc: Encounter, profile: PayerProfile) -> Selection:
         if facility and code in facts.INCIDENT_TO_CODES:
             sel.hospital_bills = code
             sel.notes.append(f"{code} is an incident-to code (PC/TC 5): not payable to a practitioner in a "
-                             f"facility (POS {pos}); {_facility_bills(pos)}")
+                             f"facility (POS {pos}); {facility_bills(pos)}")
         elif facility and enc.performed_by == "clinical_staff":
             sel.hospital_bills = code
             sel.notes.append(f"clinical staff performed the service in a facility (POS {pos}): no incident-to "
-                             f"there; {_facility_bills(pos)}")
+                             f"there; {facility_bills(pos)}")
         elif barrier:
             sel.notes.append(barrier)
         else:
@@ -241,7 +241,8 @@ def _mue_notes(lines: list[Line], enc: Encounter) -> list[str]:
     return notes
 
 
-def _facility_bills(pos: str) -> str:
+def facility_bills(pos: str) -> str:
+    """Who bills a service the practitioner cannot bill in a facility, and under which system."""
     if pos == facts.INPATIENT_POS:
         return "the hospital is paid for it under the inpatient system (Part A), not OPPS"
     if pos in facts.HOSPITAL_OUTPATIENT_POS:

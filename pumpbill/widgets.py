@@ -27,6 +27,7 @@ from .loader import loads_scenario, scenario_from_data
 from .quantities import Amount, Concentration, fmt
 from .render import DISCLAIMER, error_box, findings_list, lines_table, notes_list
 from .rules import REGISTRY
+from .selection import facility_bills
 
 DOS = "2026-03-02"
 POS_CHOICES = [("11 office", "11"), ("12 home", "12"), ("22 hospital outpatient (on campus)", "22"),
@@ -112,11 +113,8 @@ def choose_html(pump_type: str, route: str, analysis: bool, reprogramming: bool,
                 f"{escape(facts.CODE_DESCRIPTIONS.get(sel.service.code, ''))}</p>")
         why = "<ul>" + "".join(f"<li>{escape(r)}</li>" for r in sel.service.reasons) + "</ul>"
     elif sel.hospital_bills:
-        pos = enc["place_of_service"]
-        who = ("The hospital bills" if pos in ("19", "21", "22") else "The ASC bills" if pos == "24"
-               else "The SNF's Part A stay covers" if pos == "31" else "The facility bills")
-        head = (f"<p style='font-size:1.3em'><b>No professional pump-service line.</b> {who} "
-                f"<code>{sel.hospital_bills}</code> (see the note below).</p>")
+        head = (f"<p style='font-size:1.3em'><b>No professional pump-service line</b> for "
+                f"<code>{sel.hospital_bills}</code>: {escape(facility_bills(enc['place_of_service']))}.</p>")
         why = ""
     else:
         head, why = "<p style='font-size:1.3em'><b>No pump-service code applies.</b></p>", ""
@@ -337,8 +335,8 @@ def diagnosis_html(codes: str, dos: str, visit: str = "routine") -> str:
              "</table>")
     order = ", ".join(result.diagnoses) or "(none)"
     gaps = [f for f in result.findings if f.rule.startswith("PB4")]
-    hint = ("" if visit == "routine" else "<p><small>Visit for a device problem: code the T85.6-/T85.7- "
-            "complication first, instead of Z45.1.</small></p>")
+    hint = ("" if visit == "routine" else "<p><small>Visit for a documented (confirmed) device problem: code the "
+            "T85.6-/T85.7-/T85.8- complication first, instead of Z45.1; a suspected one is not coded.</small></p>")
     era = ("" if day >= facts.G35_EXPANDED_ON else
            f"<p><small>Status is from the {escape(cs.label)} set; the date of service is earlier, when the code "
            "set differed (for example, G35 itself was billable before 2025-10-01).</small></p>")
@@ -373,7 +371,8 @@ def planner_html(start: str, volume_ml: float, alarm_ml: float, concentration: s
     return (f"<ul><li>Daily volume: {fmt(round(p.daily_volume_ml, 3))} mL/day</li>"
             f"<li>Days to low-reservoir alarm: <b>{fmt(round(p.alarm_days, 1))}</b> "
             f"(alarm on {p.alarm_date.isoformat()})</li>{limit}"
-            f"<li>Latest refill date: <b>{p.latest_refill.isoformat()}</b> (schedule before it)</li></ul>"
+            f"<li>Latest refill date: <b>{p.latest_refill.isoformat()}</b> (the day before the alarm, or the "
+            "drug's limit if it comes first)</li></ul>"
             + reservoir_svg(float(volume_ml), float(alarm_ml), float(p.daily_volume_ml), float(p.alarm_days),
                             p.limit[0] if p.limit else None))
 

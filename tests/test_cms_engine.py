@@ -121,3 +121,44 @@ def test_99211_with_a_nurse_refill_needs_its_own_problem():
              {"code": "99211", "modifiers": ["25"], "diagnoses": ["R03.0"]}]
     assert "PB107" not in rules(teaching.case(em_visit=own, claim=claim))
     assert rules(teaching.case(em_visit=bare, claim=claim)).get("PB107") == "warning"
+
+
+def test_mue_indicator_1_counts_each_line_and_2_the_day(tmp_path):
+    """NCCI: MAI 1 is a claim-line edit; MAI 2 and 3 add up the date of service's lines."""
+    from pumpbill.edits import load_mue
+    from pumpbill.engine import check
+    from pumpbill.loader import scenario_from_data
+
+    def mue_file(mai: str):
+        f = tmp_path / f"mue{mai}.txt"
+        f.write_text(f"SYNTHETIC TEST ROWS, NOT CMS DATA\nJ0475\t4\t{mai} Line Edit\tSynthetic\n")
+        return EditData(mue=[load_mue(f, valid_from=teaching.case().scenario.encounter.date,
+                                      valid_to=teaching.case().scenario.encounter.date)])
+
+    claim = [{"code": "95990", "diagnoses": teaching.DX},
+             {"code": "J0475", "modifiers": ["JZ"], "units": 3, "diagnoses": teaching.DX},
+             {"code": "J0475", "modifiers": ["JZ"], "units": 3, "diagnoses": teaching.DX}]
+    data = {"encounter": teaching.encounter(), "claim": {"lines": claim}}
+    per_line = check(scenario_from_data("x", data), edits=mue_file("1"))
+    per_day = check(scenario_from_data("x", data), edits=mue_file("2"))
+    assert "PB210" not in rules(per_line)
+    (f,) = [f for f in per_day.findings if f.rule == "PB210"]
+    assert f.line == 2 and "6 units" in f.message
+
+
+def test_96521_on_two_lines_is_judged_by_its_mue_not_the_spinal_one_code_rule():
+    portable = {"pump": {"type": "portable", "route": "intravenous", "manufacturer": "x", "model": "y"},
+                "refill": dict(teaching.REFILL, supplied_by="pharmacy")}
+    two = teaching.case(claim=[{"code": "96521", "diagnoses": teaching.DX},
+                               {"code": "96521", "diagnoses": teaching.DX}], **portable)
+    assert "PB101" not in rules(two)
+    assert cms.mue("96521").value >= 2 and "PB213" not in rules(two) and "PB210" not in rules(two)
+    spinal = teaching.case(claim=[{"code": "95990", "diagnoses": teaching.DX},
+                                  {"code": "95990", "diagnoses": teaching.DX}])
+    assert rules(spinal)["PB101"] == "error"
+
+
+def test_pb804_stays_silent_where_the_facility_bills_the_drug():
+    commercial = teaching.case(base="physician", payer="example-commercial", place_of_service="22",
+                               claim=[{"code": "95991"}, {"code": "J0475", "units": 4}])
+    assert "PB705" in rules(commercial) and "PB804" not in rules(commercial)

@@ -20,8 +20,8 @@ from .registry import Context, Hit, rule
 @rule("PB101", "multiple-pump-service-codes", "error",
       message="{codes} billed for one session; only one pump-service code is reported per session ({table})",
       fix="Keep the single code that describes all the work done ({keep})",
-      what="More than one of 62367-62370 and 95990/95991 on one session's claim, or any pump-service code "
-           "billed on more than one line.",
+      what="More than one of 62367-62370 and 95990/95991 on one session's claim, or one of them billed on "
+           "more than one line.",
       why="62367-62370 are one family of alternatives, one code per session, and CPT says not to report them "
           "with 95990/95991: each higher code includes the work of the lower ones (62369 includes the analysis "
           "and reprogramming), so reporting two is unbundling. The same code on two lines is two sessions' worth "
@@ -42,11 +42,11 @@ def multiple_pump_service_codes(ctx: Context) -> Iterator[Hit]:
         for i in flagged:
             yield Hit(i, {"codes": shown, "table": _cited(result), "keep": keep})
     seen: dict[str, int] = {}
-    for i, ln in ctx.billed(PUMP_SERVICE_CODES):
+    for i, ln in spinal:  # 96521/96522 on several lines: their MUE decides (PB213/PB210)
         seen[ln.code] = seen.get(ln.code, 0) + 1
         if seen[ln.code] > 1 and i not in flagged:
             yield Hit(i, {"codes": f"{ln.code} on more than one line", "keep": keep,
-                          "table": "one session, one line: the code's MUE is 1 per day"})
+                          "table": "one session is one line of one code"})
 
 
 SPINAL_SESSION_CODES = FAMILY_CODES + REFILL_CODES
@@ -103,8 +103,8 @@ def em_without_modifier_25(ctx: Context) -> Iterator[Hit]:
         if "25" in ln.modifiers:
             continue
         risk = "at risk of denial, or of recoupment on review"
-        for _, pump in pumps:
-            edit = ctx.edits.official_pair(pump.code, ln.code, ctx.dos)
+        for pump_code in dict.fromkeys(pump.code for _, pump in pumps):
+            edit = ctx.edits.official_pair(pump_code, ln.code, ctx.dos)
             if edit is not None and edit.answer == "applies" and edit.edit is not None:
                 risk = (f"denied by the PTP edit {edit.edit.column1}/{edit.edit.column2} (modifier indicator "
                         f"{edit.edit.modifier_indicator}; {edit.provenance})")

@@ -140,10 +140,8 @@ def ncci_modifier_on_pump_code(ctx: Context) -> Iterator[Hit]:
 
 def _bypassable_partner(ctx: Context, code: str) -> bool:
     """Another billed code that an official PTP row pairs with ``code`` at modifier indicator 1."""
-    for other in ctx.lines:
-        if other.code == code:
-            continue
-        result = ctx.edits.official_pair(code, other.code, ctx.dos)
+    for other in {ln.code for ln in ctx.lines} - {code}:  # distinct codes: a long claim costs no more
+        result = ctx.edits.official_pair(code, other, ctx.dos)
         if result is not None and result.edit is not None and result.edit.modifier_indicator == "1":
             return True
     return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..facts import EM_CODES, PUMP_SERVICE_CODES, STRICT_REPROGRAMMING_CHANGES
+from ..facts import EM_CODES, FACILITY_DRUG_POS, PUMP_SERVICE_CODES, STRICT_REPROGRAMMING_CHANGES
 from .registry import Context, Hit, rule
 
 
@@ -72,6 +72,7 @@ def example_payer_profile(ctx: Context) -> Iterator[Hit]:
 def jz_jw_payer_policy(ctx: Context) -> Iterator[Hit]:
     r = ctx.enc.refill
     if (ctx.profile.jz_jw_required or r is None or not ctx.enc.services.refill or r.supplied_by != "practice"
+            or ctx.enc.place_of_service in FACILITY_DRUG_POS
             or r.container != "single_dose" or ctx.drug is None or not ctx.billed((ctx.drug.drug.hcpcs,))):
         return
     yield Hit(None, {"payer": ctx.profile.name})

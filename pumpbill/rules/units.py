@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..facts import DRUG_CODES, J1170_TERMINATED, J1171_FIRST_DOS, PUMP_SERVICE_CODES, drug_for
+from ..facts import (
+    DRUG_CODES,
+    J1170_TERMINATED,
+    J1171_FIRST_DOS,
+    PUMP_SERVICE_CODES,
+    drug_for,
+)
 from ..quantities import ceil_div
 from .registry import Context, Hit, rule
 
@@ -190,19 +196,22 @@ def trial_code_for_refill(ctx: Context) -> Iterator[Hit]:
 
 
 def _mue_excess(ctx: Context, appealable: bool) -> Iterator[Hit]:
-    """Codes whose units on the date of service exceed the MUE; MAI 3 ones when ``appealable``, else MAI 1/2."""
-    totals: dict[str, tuple[int, int]] = {}
+    """Codes whose units exceed the MUE; MAI 3 ones when ``appealable``, else MAI 1/2. Indicator 1 counts each
+    line on its own; 2 and 3 count the day's lines together."""
+    by_code: dict[str, list[tuple[int, int]]] = {}
     for i, ln in enumerate(ctx.lines, 1):
-        n, first = totals.get(ln.code, (0, i))
-        totals[ln.code] = (n + ln.units, first)
-    for code, (units, first) in totals.items():
-        if code in PUMP_SERVICE_CODES and len(ctx.billed((code,))) == 1:
+        by_code.setdefault(ln.code, []).append((i, ln.units))
+    for code, lines in by_code.items():
+        if code in PUMP_SERVICE_CODES and len(lines) == 1:
             continue  # one line: PB201 says it
         result = ctx.edits.official_mue(code, ctx.dos)
-        if result is None or result.mue is None or units <= result.mue or (result.mue_indicator == "3") != appealable:
+        if result is None or result.mue is None or (result.mue_indicator == "3") != appealable:
             continue
-        yield Hit(first, {"code": code, "units": units, "dos": ctx.dos.isoformat(), "mue": result.mue,
-                          "mai": result.mue_indicator, "provenance": result.provenance})
+        counted = lines if result.mue_indicator == "1" else [(lines[0][0], sum(u for _, u in lines))]
+        for line, units in counted:
+            if units > result.mue:
+                yield Hit(line, {"code": code, "units": units, "dos": ctx.dos.isoformat(), "mue": result.mue,
+                                 "mai": result.mue_indicator, "provenance": result.provenance})
 
 
 _MUE_WHY = ("When the units on a line (for indicators 2 and 3, the day's lines together) exceed the MUE, the "
