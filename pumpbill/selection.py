@@ -201,11 +201,11 @@ def select(enc: Encounter, profile: PayerProfile) -> Selection:
         if not em.separately_identifiable and sel.service is not None:
             sel.notes.append("the E/M is not separately identifiable from the pump service: no E/M line")
         elif (em.code == "99211" and sel.service is not None and enc.performed_by == "clinical_staff"
-              and not _own_diagnosis(enc)):
+              and not own_diagnosis(enc)):
             sel.notes.append("99211 with a nurse-performed pump service: the nurse's visit is the refill; a 99211 "
                              "needs its own separately identifiable problem (medium confidence): no E/M line")
         elif (profile.em_same_day == "separate_diagnosis_required" and sel.service is not None
-              and not _own_diagnosis(enc)):
+              and not own_diagnosis(enc)):
             sel.notes.append(f"payer '{profile.name}' pays a same-day E/M only for a problem with its own "
                              "diagnosis; none documented")
         else:
@@ -252,7 +252,8 @@ def facility_bills(pos: str) -> str:
     return "the facility bills it"
 
 
-def _own_diagnosis(enc: Encounter) -> bool:
+def own_diagnosis(enc: Encounter) -> bool:
+    """Does the same-day E/M have a problem of its own: a diagnosis besides the pump visit's?"""
     em = enc.em_visit
     pump_dx = set(enc.dx_codes)
     return bool(em and any(d not in pump_dx for d in em.diagnoses))

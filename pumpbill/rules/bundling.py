@@ -14,6 +14,7 @@ from ..facts import (
     REFILL_CODES,
     REFILL_KIT_CODE,
 )
+from ..selection import own_diagnosis
 from .registry import Context, Hit, rule
 
 
@@ -178,9 +179,7 @@ def imaging_guidance_review(ctx: Context) -> Iterator[Hit]:
       correct="Bill the pump service alone for a nurse refill visit.",
       source="99211")
 def nurse_visit_em_with_refill(ctx: Context) -> Iterator[Hit]:
-    em = ctx.enc.em_visit
-    own_problem = em is not None and any(d not in ctx.enc.dx_codes for d in em.diagnoses)
-    if ctx.enc.performed_by != "clinical_staff" or not ctx.billed(PUMP_SERVICE_CODES) or own_problem:
+    if ctx.enc.performed_by != "clinical_staff" or not ctx.billed(PUMP_SERVICE_CODES) or own_diagnosis(ctx.enc):
         return
     for i, _ in ctx.billed(("99211",)):
         yield Hit(i, {})
