@@ -34,12 +34,17 @@ def pctc_modifier(ctx: Context) -> Iterator[Hit]:
                 yield Hit(i, {"mod": mod, "code": ln.code})
 
 
-def _single_dose_bought(ctx: Context, since=JZ_REQUIRED_FROM) -> bool:
-    """A practice-bought single-dose drug billed to a payer that requires JZ/JW (Medicare Part B)."""
+def single_dose_bought_here(ctx: Context) -> bool:
+    """A single-dose drug the practice bought and may bill here (not in a facility, where the facility bills it):
+    the drug line JZ/JW are about, whatever the payer."""
     r = ctx.enc.refill
     return bool(r and ctx.enc.services.refill and r.supplied_by == "practice" and r.container == "single_dose"
-                and ctx.drug is not None and ctx.dos >= since and ctx.profile.jz_jw_required
-                and ctx.enc.place_of_service not in FACILITY_DRUG_POS)
+                and ctx.drug is not None and ctx.enc.place_of_service not in FACILITY_DRUG_POS)
+
+
+def _single_dose_bought(ctx: Context, since=JZ_REQUIRED_FROM) -> bool:
+    """That drug, billed to a payer that requires JZ/JW (Medicare Part B) on a date the modifier was required."""
+    return single_dose_bought_here(ctx) and ctx.dos >= since and ctx.profile.jz_jw_required
 
 
 @rule("PB302", "jz-missing", "error",

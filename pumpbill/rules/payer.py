@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..facts import EM_CODES, FACILITY_DRUG_POS, PUMP_SERVICE_CODES, STRICT_REPROGRAMMING_CHANGES
+from ..facts import EM_CODES, PUMP_SERVICE_CODES, STRICT_REPROGRAMMING_CHANGES
+from .modifiers import single_dose_bought_here
 from .registry import Context, Hit, rule
 
 
@@ -70,9 +71,6 @@ def example_payer_profile(ctx: Context) -> Iterator[Hit]:
       correct="Medicare: J0475-JZ x 4. A payer that does not use JZ: J0475 x 4.",
       source="jw-jz-part-b", since="0.2.0")
 def jz_jw_payer_policy(ctx: Context) -> Iterator[Hit]:
-    r = ctx.enc.refill
-    if (ctx.profile.jz_jw_required or r is None or not ctx.enc.services.refill or r.supplied_by != "practice"
-            or ctx.enc.place_of_service in FACILITY_DRUG_POS
-            or r.container != "single_dose" or ctx.drug is None or not ctx.billed((ctx.drug.drug.hcpcs,))):
-        return
-    yield Hit(None, {"payer": ctx.profile.name})
+    if (not ctx.profile.jz_jw_required and single_dose_bought_here(ctx)
+            and ctx.billed((ctx.drug.drug.hcpcs,))):  # type: ignore[union-attr]
+        yield Hit(None, {"payer": ctx.profile.name})
