@@ -115,7 +115,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
         if r.family != family:
             family = r.family
             print(f"\n{family}")
-        print(f"  {r.code}  {r.severity:<7}  {r.name:<36} {r.confidence_level}")
+        print(f"  {r.code}  {r.severity:<7}  {r.confidence_level:<11}  {r.title}  ({r.name})")
     return 0
 
 

@@ -57,7 +57,7 @@ SOURCES: dict[str, Source] = {
         Source("em-25-risk", "CMS outpatient-hospital PTP table v32.3: no pair between 99211-99215 and "
                "62367-62370/95990/95991, so an E/M without 25 is at risk of denial or recoupment, not automatically "
                "denied", "medium-high"),
-        Source("payer-policy", "Payer policies differ (Medicare Advantage, Medicaid, commercial plans: FACTS s.9); "
+        Source("payer-policy", "Payer policies differ (Medicare Advantage, Medicaid, commercial plans); "
                "pumpbill's example profile shows a difference, it is no real payer's policy",
                "medium"),
         Source("ncci-defs", "CMS NCCI Policy Manual and PTP/MUE file layouts: modifier and adjudication "

@@ -37,7 +37,8 @@ PERFORMERS = [("clinical staff (RN)", "clinical_staff"), ("physician", "physicia
 CHANGES = [("daily dose", "daily_dose"), ("rate", "rate"), ("mode", "mode"), ("bolus settings", "bolus"),
            ("concentration", "concentration"), ("reservoir volume only", "reservoir_volume"),
            ("alarm date only", "alarm_date"), ("alarm threshold only (disputed)", "alarm")]
-RULES_LINK = "../reference/rules/"
+RULES_LINK = "../reference/rules/"  # from a page in book/<part>/: widgets render inside the page
+_SHORT = {"description_width": "initial"}  # a label as wide as its text
 
 
 def _encounter(**over: Any) -> dict[str, Any]:
@@ -252,7 +253,8 @@ def claim_html(text: str) -> str:
     except InputError as exc:
         return error_box(str(exc))
     errors = sum(f.severity == "error" for f in result.findings)
-    verdict = ("<p style='color:#b00020'><b>This claim would be denied or is wrong as coded.</b></p>" if errors
+    verdict = ("<p class='pb-bad' style='color:#b00020'><b>This claim would be denied or is wrong as coded.</b></p>"
+               if errors
                else "<p>&#10003; No error on the claim.</p>")
     return (verdict + "<h4>Findings</h4>" + findings_list(result.findings, link_base=RULES_LINK)
             + "<h4>What the documentation supports</h4>" + lines_table(result.recommended)
@@ -286,11 +288,14 @@ def units_html(drug: str, concentration: str, volume_ml: float, discarded: str, 
 
 def units_calculator() -> W.Widget:
     drug = W.Dropdown(options=sorted(facts.DRUGS), value="baclofen", description="Drug")
-    conc = W.FloatText(value=2000, description="Conc.")
-    conc_unit = W.Dropdown(options=["mcg/mL", "mg/mL"], value="mcg/mL", layout=W.Layout(width="100px"))
-    volume = W.FloatText(value=20, description="mL added")
-    disc = W.FloatText(value=0, description="Discarded")
-    disc_unit = W.Dropdown(options=["mg", "mcg"], value="mg", layout=W.Layout(width="80px"))
+    # numbers update as they are typed (continuous_update), no Enter needed; each unit list has its own label
+    conc = W.FloatText(value=2000, description="Conc.", continuous_update=True)
+    conc_unit = W.Dropdown(options=["mcg/mL", "mg/mL"], value="mcg/mL", description="unit", style=_SHORT,
+                           layout=W.Layout(width="auto"))
+    volume = W.FloatText(value=20, description="mL added", continuous_update=True)
+    disc = W.FloatText(value=0, description="Discarded", continuous_update=True)
+    disc_unit = W.Dropdown(options=["mg", "mcg"], value="mg", description="unit", style=_SHORT,
+                           layout=W.Layout(width="auto"))
     container = W.Dropdown(options=[("single-dose", "single_dose"), ("multi-dose", "multi_dose")],
                            description="Container")
     supplier = W.Dropdown(options=[("practice (buy and bill)", "practice"), ("pharmacy", "pharmacy"),
@@ -345,8 +350,8 @@ def diagnosis_html(codes: str, dos: str, visit: str = "routine") -> str:
 
 
 def diagnosis_pointer() -> W.Widget:
-    codes = W.Text(value="G80.1, Z45.1", description="Codes", continuous_update=False)
-    dos = W.Text(value=DOS, description="DOS", continuous_update=False)
+    codes = W.Text(value="G80.1, Z45.1", description="Codes", continuous_update=True)
+    dos = W.Text(value=DOS, description="DOS", continuous_update=True)
     visit = W.Dropdown(options=[("routine refill/adjustment", "routine"), ("device problem", "complication")],
                        description="Visit")
     out = W.HTML()
@@ -378,7 +383,11 @@ def planner_html(start: str, volume_ml: float, alarm_ml: float, concentration: s
 
 
 def reservoir_svg(volume: float, alarm: float, per_day: float, alarm_days: float, limit: int | None) -> str:
-    """Reservoir volume over time as inline SVG (no plotting library in the browser)."""
+    """Reservoir volume over time as inline SVG (no plotting library in the browser).
+
+    It scales to its container (viewBox, width 100%, so a phone shows all of it); axes and labels use the
+    text colour, and the coloured marks carry classes that the book's stylesheet recolours in dark mode.
+    """
     w, h, pad = 420, 180, 30
     horizon = max(alarm_days * 1.15, (limit or 0) * 1.1, 1)
     def x(d: float) -> float:
@@ -386,35 +395,39 @@ def reservoir_svg(volume: float, alarm: float, per_day: float, alarm_days: float
     def y(v: float) -> float:
         return h - pad - (h - 2 * pad) * v / max(volume, 1e-9)
     end_day = min(horizon, volume / per_day if per_day else horizon)
-    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}' role='img' "
+    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {w} {h}' width='100%' "
+             f"style='max-width:{w * 3 // 2}px;height:auto' class='pb-chart' role='img' "
              f"aria-label='Reservoir volume falls from {volume:g} mL to the {alarm:g} mL alarm in "
              f"{alarm_days:.0f} days'>",
-             f"<line x1='{pad}' y1='{h - pad}' x2='{w - pad}' y2='{h - pad}' stroke='#333'/>",
-             f"<line x1='{pad}' y1='{pad}' x2='{pad}' y2='{h - pad}' stroke='#333'/>",
-             f"<line x1='{x(0):.1f}' y1='{y(volume):.1f}' x2='{x(end_day):.1f}' "
+             f"<line x1='{pad}' y1='{h - pad}' x2='{w - pad}' y2='{h - pad}' stroke='currentColor'/>",
+             f"<line x1='{pad}' y1='{pad}' x2='{pad}' y2='{h - pad}' stroke='currentColor'/>",
+             f"<line class='pb-svg-volume' x1='{x(0):.1f}' y1='{y(volume):.1f}' x2='{x(end_day):.1f}' "
              f"y2='{y(volume - per_day * end_day):.1f}' stroke='#1f5f99' stroke-width='2'/>",
-             f"<line x1='{pad}' y1='{y(alarm):.1f}' x2='{w - pad}' y2='{y(alarm):.1f}' stroke='#b00020' "
-             "stroke-dasharray='4'/>",
-             f"<text x='{w - pad}' y='{y(alarm) - 4:.1f}' font-size='10' text-anchor='end' fill='#b00020'>"
-             f"alarm {alarm:g} mL</text>",
-             f"<line x1='{x(alarm_days):.1f}' y1='{pad}' x2='{x(alarm_days):.1f}' y2='{h - pad}' stroke='#8a5a00'/>",
-             f"<text x='{x(alarm_days) + 3:.1f}' y='{pad + 10}' font-size='10'>day {alarm_days:.0f}</text>"]
+             f"<line class='pb-svg-alarm' x1='{pad}' y1='{y(alarm):.1f}' x2='{w - pad}' y2='{y(alarm):.1f}' "
+             "stroke='#b00020' stroke-dasharray='4'/>",
+             f"<text class='pb-svg-alarm' x='{w - pad}' y='{y(alarm) - 4:.1f}' font-size='10' text-anchor='end' "
+             f"fill='#b00020'>alarm {alarm:g} mL</text>",
+             f"<line class='pb-svg-day' x1='{x(alarm_days):.1f}' y1='{pad}' x2='{x(alarm_days):.1f}' y2='{h - pad}' "
+             "stroke='#8a5a00'/>",
+             f"<text x='{min(x(alarm_days) + 3, w - 50):.1f}' y='{pad + 10}' font-size='10' fill='currentColor'>"
+             f"day {alarm_days:.0f}</text>"]
     if limit:
-        parts.append(f"<line x1='{x(limit):.1f}' y1='{pad}' x2='{x(limit):.1f}' y2='{h - pad}' stroke='#6a1b9a' "
-                     f"stroke-dasharray='2'/><text x='{x(limit) + 3:.1f}' y='{pad + 22}' font-size='10' "
-                     f"fill='#6a1b9a'>limit {limit} d</text>")
-    parts.append(f"<text x='{pad}' y='{h - 8}' font-size='10'>days after refill</text>"
-                 f"<text x='4' y='{pad - 8}' font-size='10'>{volume:g} mL</text></svg>")
+        parts.append(f"<line class='pb-svg-limit' x1='{x(limit):.1f}' y1='{pad}' x2='{x(limit):.1f}' y2='{h - pad}' "
+                     f"stroke='#6a1b9a' stroke-dasharray='2'/><text class='pb-svg-limit' "
+                     f"x='{min(x(limit) + 3, w - 50):.1f}' y='{pad + 22}' font-size='10' fill='#6a1b9a'>"
+                     f"limit {limit} d</text>")
+    parts.append(f"<text x='{pad}' y='{h - 8}' font-size='10' fill='currentColor'>days after refill</text>"
+                 f"<text x='4' y='{pad - 8}' font-size='10' fill='currentColor'>{volume:g} mL</text></svg>")
     return "".join(parts)
 
 
 def refill_planner() -> W.Widget:
-    start = W.Text(value=DOS, description="Refill on", continuous_update=False)
-    volume = W.FloatText(value=20, description="mL after")
-    alarm = W.FloatText(value=2, description="Alarm mL")
+    start = W.Text(value=DOS, description="Refill on", continuous_update=True)
+    volume = W.FloatText(value=20, description="mL after", continuous_update=True)
+    alarm = W.FloatText(value=2, description="Alarm mL", continuous_update=True)
     drug = W.Dropdown(options=sorted(facts.DRUGS), value="baclofen", description="Drug")
-    conc = W.Text(value="2000 mcg/mL", description="Conc.", continuous_update=False)
-    dose = W.Text(value="400 mcg", description="Daily dose", continuous_update=False)
+    conc = W.Text(value="2000 mcg/mL", description="Conc.", continuous_update=True)
+    dose = W.Text(value="400 mcg", description="Daily dose", continuous_update=True)
     undiluted = W.Checkbox(value=False, description="undiluted (ziconotide)")
     out = W.HTML()
 
@@ -464,9 +477,9 @@ def spot_html(case_text: str, answer: str, truth: str) -> str:
     fired = result.fired()
     if answer == truth or answer in fired and REGISTRY[answer].severity == "error":
         r = REGISTRY[answer]
-        return (f"<p style='color:#1b5e20'><b>Right:</b> {answer} {escape(r.name)}.</p>"
+        return (f"<p class='pb-good' style='color:#1b5e20'><b>Right:</b> {answer} {escape(r.title)}.</p>"
                 f"<p>{escape(r.why)}</p><p><i>Correct coding:</i> {escape(r.correct)}</p>")
-    return (f"<p style='color:#b00020'><b>Not this one.</b> {escape(REGISTRY[answer].what)}</p>"
+    return (f"<p class='pb-bad' style='color:#b00020'><b>Not this one.</b> {escape(REGISTRY[answer].what)}</p>"
             "<p><small>Look again at the codes, units, modifiers and the note.</small></p>")
 
 
@@ -475,7 +488,7 @@ def spot_the_error(seed: int = 0) -> W.Widget:
     random.Random(seed).shuffle(cases)
     pick = W.Dropdown(options=[(f"Case {i + 1}", i) for i in range(len(cases))], description="Case")
     choices = sorted({c for c, _ in cases} | {"PB001", "PB101", "PB201", "PB302"})
-    answer = W.Dropdown(options=[(f"{c} {REGISTRY[c].name}", c) for c in choices], description="Error")
+    answer = W.Dropdown(options=[(f"{c} {REGISTRY[c].title}", c) for c in choices], description="Error")
     button = W.Button(description="Check my answer")
     shown, out = W.HTML(), W.HTML()
 

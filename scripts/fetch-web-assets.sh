@@ -3,6 +3,9 @@
 # registry, so that built pages load nothing from a CDN.
 #
 #   build/web-assets/npm/         downloaded package tarballs (npm pack), unpacked
+#   build/web-assets/npm/axe-core/axe.min.js
+#                                 the accessibility checker, for the browser tests
+#                                 only (tests/browser/test_a11y.py): never served
 #   build/web-assets/static/pumpbill-widgets/
 #                                 what the book serves; book/_ext/pumpbill_offline.py
 #                                 adds build/web-assets/static to html_static_path, so
@@ -15,9 +18,12 @@ set -euo pipefail
 # @jupyter-widgets/html-manager 1.0.x is the embed manager for ipywidgets 8.
 HTML_MANAGER_VERSION=1.0.15
 REQUIREJS_VERSION=2.3.8
+# axe-core runs in the browser tests only; it is not copied into the site.
+AXE_CORE_VERSION=4.14.1
 # sha512 integrity of the registry tarballs (npm view PKG@VER dist.integrity).
 HTML_MANAGER_INTEGRITY="sha512-5thBIV6ymNgmPVOHvzx+gGy8ZSKmSazhtGw4/c4xJDVzRhG9PTeQsRjF3FUTopvFi//SABeNz1yp47bCrJ3CQA=="
 REQUIREJS_INTEGRITY="sha512-7/cTSLOdYkNBNJcDMWf+luFvMriVm7eYxp4BcFCsAX0wF421Vyce5SXP17c+Jd5otXKGNehIonFlyQXSowL6Mw=="
+AXE_CORE_INTEGRITY="sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WEB="$ROOT/build/web-assets"
@@ -53,6 +59,7 @@ fetch() {
 mkdir -p "$NPM_DIR"
 fetch @jupyter-widgets/html-manager "$HTML_MANAGER_VERSION" "$HTML_MANAGER_INTEGRITY" html-manager
 fetch requirejs "$REQUIREJS_VERSION" "$REQUIREJS_INTEGRITY" requirejs
+fetch axe-core "$AXE_CORE_VERSION" "$AXE_CORE_INTEGRITY" axe-core
 
 # Copy what the pages need (about 5 MB): require.js, the AMD embed bundle and the
 # Font Awesome fonts it loads from its own folder (woff2/woff; no eot/svg, no maps).

@@ -5,9 +5,11 @@ an id and the example id is refused), and no answer key in the built site (``key
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -368,7 +370,7 @@ def _upload(name: str, content: bytes) -> tuple[dict, ...]:
              "last_modified": datetime.now(UTC)},)
 
 
-def test_the_assignment_page_opens_a_pack_from_its_link(good_set: Path, tmp_path: Path):
+def test_the_assignment_page_opens_a_pack_from_its_link(good_set: Path):
     text = pack_text(make_pack(load_set(good_set)))
     asked: list[str] = []
 
@@ -376,7 +378,7 @@ def test_the_assignment_page_opens_a_pack_from_its_link(good_set: Path, tmp_path
         asked.append(url)
         return text
 
-    w = exercise_picker(mode="assignment", pack="packs/wk1.json", page_url=PAGE, fetch=fetch, folder=tmp_path)
+    w = exercise_picker(mode="assignment", pack="packs/wk1.json", page_url=PAGE, fetch=fetch)
     pb = w.pumpbill
     assert asked == ["http://127.0.0.1:8000/book/exercises/packs/wk1.json"]
     assert "Opened the course pack" in pb["status"].value
@@ -385,21 +387,21 @@ def test_the_assignment_page_opens_a_pack_from_its_link(good_set: Path, tmp_path
     assert [label.split(":")[0] for label, _ in pb["exercises"].options] == ["e01", "e02", "i02"]
 
     ex_widget = pb["holder"].children[0]
-    assert "check" not in [b.description.lower() for b in ex_widget.children[-4].children]
+    assert "check" not in [b.description.lower() for b in ex_widget.pumpbill["buttons"]]
     assert ex_widget.pumpbill["exercise"].key is None
-    ex_widget.pumpbill["lines"].value = "62369\nJ0475 x40"
-    ex_widget.pumpbill["dx"].value = "G80.1, Z45.1"
-    for typed, why in (("", "Type your trainee id first"), ("trainee", "only the example id"),
+    ex_widget.pumpbill["form"].claim.fill([{"code": "62369"}, {"code": "J0475", "units": 40}], ["G80.1", "Z45.1"])
+    for typed, why in (("", "Type your trainee ID first"), ("trainee", "only the example ID"),
                        ("Ann Smith", "letters, digits")):
         pb["trainee"].value = typed
         ex_widget.pumpbill["save"]()
-        assert "Not saved" in ex_widget.pumpbill["out"].value and why in ex_widget.pumpbill["out"].value
-        assert not list(tmp_path.glob("submission-*"))
+        assert "Not ready" in ex_widget.pumpbill["out"].value and why in ex_widget.pumpbill["out"].value
+        assert "download=" not in ex_widget.pumpbill["out"].value
     pb["trainee"].value = "t07"
     ex_widget.pumpbill["save"]()
-    saved = tmp_path / "submission-t07-e01.yaml"
-    assert saved.is_file() and "Score" not in ex_widget.pumpbill["out"].value
-    sub = Submission.model_validate(yaml.safe_load(saved.read_text()))
+    out = ex_widget.pumpbill["out"].value
+    name, data = re.search(r"download='([^']+)' href='data:application/x-yaml;base64,([^']+)'", out).groups()
+    assert name == "submission-t07-e01.yaml" and "Score" not in out
+    sub = Submission.model_validate(yaml.safe_load(base64.b64decode(data)))
     assert sub.trainee == "t07" and sub.mode == "assignment"
     g = grade(load_set(good_set).get("e01"), sub)
     assert g.status == "graded" and g.points < g.max_points
@@ -437,8 +439,7 @@ def test_practice_refuses_an_assignment_pack(good_set: Path):
     w = exercise_picker(mode="practice", pack=make_pack(load_set(good_set), "practice"))
     assert w.pumpbill["sets"].options == (("Week 1", "wk1"),)
     ex_widget = w.pumpbill["holder"].children[0]
-    ex_widget.pumpbill["lines"].value = "62369\nJ0475 x40"
-    ex_widget.pumpbill["dx"].value = "G80.1, Z45.1"
+    ex_widget.pumpbill["form"].claim.fill([{"code": "62369"}, {"code": "J0475", "units": 40}], ["G80.1", "Z45.1"])
     ex_widget.pumpbill["check"]()
     assert "PB002" in ex_widget.pumpbill["out"].value
 
@@ -463,10 +464,12 @@ def test_trainee_ids():
     assert exercise_widget(load_exercise(F01), mode="assignment", trainee="t09").pumpbill["trainee"].value == "t09"
 
 
-def test_the_page_script_hands_the_link_to_the_live_block():
+def test_the_page_script_hands_the_link_to_the_live_cell():
     html = page_script("assignment")
     assert 'data-mode="assignment"' in html and "<script>" in html
-    assert "jupyterliteConcatSearchParams" in html and 'exercise_picker(mode="' in html
+    # it edits the page's widget cell (pumpbill_live) before Python runs it, and starts Python
+    assert 'script[type="text/x-pumpbill-cell"]' in html and 'exercise_picker(mode="' in html
+    assert "pumpbillLive.start()" in html
     assert "window.location.origin" in html
     with pytest.raises(ValueError):
         page_script("quiz")

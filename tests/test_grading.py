@@ -123,28 +123,32 @@ def test_parse_lines():
 def test_practice_widget_gives_feedback_and_hints():
     w = exercise_widget(ex01())
     c = w.pumpbill
-    c["lines"].value = "62369\nJ0475 x40"
-    c["dx"].value = "G80.1, Z45.1"
+    form = c["form"].claim
+    form.fill([{"code": "62369"}, {"code": "J0475", "units": 40}], ["G80.1", "Z45.1"])
     c["check"]()
-    assert "Score" in c["out"].value and "PB002" in c["out"].value
+    assert "Here is what to fix" in c["out"].value and "PB002" in c["out"].value
     c["hint"]()
     assert "Hint 1" in c["hints"].value
-    c["lines"].value = "not a claim"
+    form.lines[0].code.value = "six"
     c["check"]()
-    assert "row 1" in c["out"].value
+    assert "line 1" in c["out"].value and "5-character" in c["out"].value
 
 
-def test_assignment_widget_saves_a_gradable_submission_and_has_no_key(tmp_path):
-    w = exercise_widget(ex01(), mode="assignment", trainee="t42", folder=tmp_path)
-    c = w.pumpbill
-    c["lines"].value = "95990\nJ0475 JZ x4"
-    c["dx"].value = "Z45.1, G80.1"
-    c["save"]()
-    saved = tmp_path / f"submission-t42-{F01}.yaml"
-    assert saved.is_file() and "download=" in c["out"].value and "Score" not in c["out"].value
+def test_assignment_widget_offers_a_gradable_download_and_has_no_key():
+    import base64
+    import re
+
     import yaml
 
-    s = Submission.model_validate(yaml.safe_load(saved.read_text()))
+    w = exercise_widget(ex01(), mode="assignment", trainee="t42")
+    c = w.pumpbill
+    assert c["exercise"].key is None
+    c["form"].claim.fill([{"code": "95990"}, {"code": "J0475", "modifiers": ["JZ"], "units": 4}], ["Z45.1", "G80.1"])
+    c["save"]()
+    out = c["out"].value
+    name, data = re.search(r"download='([^']+)' href='data:application/x-yaml;base64,([^']+)'", out).groups()
+    assert name == f"submission-t42-{F01}.yaml" and "Score" not in out and "Saved" not in out
+    s = Submission.model_validate(yaml.safe_load(base64.b64decode(data)))
     assert grade(ex01(), s).all_correct
 
 

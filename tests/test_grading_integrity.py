@@ -283,25 +283,25 @@ def test_feedback_has_the_whole_fix_and_keeps_the_notes_own_findings_apart(tmp_p
     """The fix used to be cut at its first '{' ("Fix: Bill"); a finding that fires with the right answer
     is about the note, not the trainee, and stays out of the most missed rules."""
     f13 = ROOT / "exercises" / "foundations" / "f13-review-62369-for-plain-refill.yaml"
-    f08 = ROOT / "exercises" / "foundations" / "f08-hydromorphone-j1171.yaml"
+    f08 = ROOT / "exercises" / "foundations" / "f08-hydromorphone-units.yaml"
     s = set_with(tmp_path, f13, f08)
     key08 = yaml.safe_load(f08.read_text(encoding="utf-8"))["key"]
     subs = tmp_path / "subs"
     for t in ("t1", "t2", "t3"):
         write(subs / f"{t}-13.yaml", sub(t, "f13-review-62369-for-plain-refill", {"rules": ["PB001"]}))
-        write(subs / f"{t}-08.yaml", sub(t, "f08-hydromorphone-j1171", key08))
+        write(subs / f"{t}-08.yaml", sub(t, "f08-hydromorphone-units", key08))
     rc, _, err = run(str(s), str(subs), "--out", str(tmp_path / "out"), "--book-url", "https://b.example.org")
     assert rc == 0, err
     page = (tmp_path / "out" / "feedback" / "t1.html").read_text(encoding="utf-8")
     assert "Fix: Bill 95990 for a refill without reprogramming" in page
-    section = page[page.index('<section id="f08-hydromorphone-j1171">'):]
+    section = page[page.index('<section id="f08-hydromorphone-units">'):]
     section = section[:section.index("</section>")]
     assert "All correct" in section and "not your mistake" in section and "PB213" in section
     assert "About your answer" not in section
     assert '<a href="https://b.example.org/book/start/exercises.html#partial-credit-named-formulas"' in page
     assert "right-minus-wrong" in page and "(found - false alarms) / expected" in page
     items = {r["exercise"]: r for r in rows(tmp_path / "out" / "item_analysis.csv")}
-    assert "PB213" not in items["f08-hydromorphone-j1171"]["most_missed_rules"]
+    assert "PB213" not in items["f08-hydromorphone-units"]["most_missed_rules"]
     assert items["f13-review-62369-for-plain-refill"]["most_missed_rules"] == "PB002 (3)"
     assert items["f13-review-62369-for-plain-refill"]["false_alarms"] == "PB001 (3)"
 

@@ -1,8 +1,9 @@
 /* pumpbill course-pack links: a book page with a live exercise widget reads ?pack=ADDRESS from its own
  * URL. An address that is not on this site (a scheme, //host, a backslash, a control character, or one
- * that resolves to another origin) is refused with a message on the page. Otherwise a button opens the
- * page's live block, and the live block's code, exercise_picker(mode="..."), receives pack=ADDRESS and
- * page_url=location.href (Python checks and fetches the pack again: pumpbill.exercises.pack).
+ * that resolves to another origin) is refused with a message on the page. Otherwise the page's widget
+ * cell, exercise_picker(mode="..."), gets pack=ADDRESS and page_url=location.href before Python runs it
+ * (the live runtime, lite/sphinx_ext/static/pumpbill-live.js, reads the cell's code only when Python is
+ * ready; Python checks and fetches the pack again: pumpbill.exercises.pack), and a button starts Python.
  * Inserted by pumpbill.exercises.pack.page_script(); the box before the script carries data-mode. */
 (() => {
   "use strict";
@@ -13,7 +14,7 @@
   box.dataset.ready = "1";
   box.hidden = false;
   const mark = 'exercise_picker(mode="' + mode + '"';
-  const live = () => document.querySelector(".jupyterlite_sphinx_iframe_container[onclick*='repl/index.html']");
+  const CELLS = '.pb-live-cell script[type="text/x-pumpbill-cell"]';
   function problem(text) {
     if (!text.trim()) return "The link names no course pack.";
     if (/[\u0000-\u001f\u007f\\]/.test(text)) return "The course pack address in the link contains characters a web address cannot have.";
@@ -41,29 +42,29 @@
   button.type = "button";
   button.className = "pumpbill-pack-open btn btn-primary";
   button.textContent = mode === "assignment" ? "Open the assignment" : "Open the exercises";
-  box.append(b, "Your link opens this pack in the live version of the widget (Python starts in your browser; the first start takes a while). ", button);
-  let wrapped = false;
-  function wrap() {
-    if (wrapped || typeof window.jupyterliteConcatSearchParams !== "function") return;
-    wrapped = true;
-    const orig = window.jupyterliteConcatSearchParams;
-    window.jupyterliteConcatSearchParams = (src, params) => {
-      const out = orig(src, params);
-      const url = new URL(out, window.location.href);
-      const code = url.searchParams.get("code");
-      if (!code || !code.includes(mark)) return out;
-      url.searchParams.set("code", code.replace(mark, mark + ", pack=" + JSON.stringify(ref) + ", page_url=" + JSON.stringify(window.location.href)));
-      return url.href;
-    };
+  box.append(b, "Your link opens this pack in the widget below as soon as Python runs in your browser (a few seconds). ", button);
+  function handOver() {
+    let cell = null;
+    document.querySelectorAll(CELLS).forEach((script) => {
+      const code = JSON.parse(script.textContent);
+      if (!code.includes(mark) || code.includes(mark + ", pack=")) return;
+      const args = ", pack=" + JSON.stringify(ref) + ", page_url=" + JSON.stringify(window.location.href);
+      script.textContent = JSON.stringify(code.replace(mark, mark + args));
+      cell = script.closest(".pb-live-cell");
+    });
+    if (cell) {
+      cell.dataset.pack = ref;
+      box.dataset.cell = "1";
+    }
+    return cell;
   }
-  document.addEventListener("click", (ev) => { if (ev.target.closest && ev.target.closest(".jupyterlite_sphinx_iframe_container")) wrap(); }, true);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", handOver, { once: true });
+  else handOver();
   button.addEventListener("click", () => {
-    const c = live();
-    if (!c) return;
-    wrap();
-    const prompt = c.querySelector(".jupyterlite_sphinx_try_it_button") || c;
-    prompt.click();
-    c.scrollIntoView({ behavior: "smooth", block: "start" });
+    const cell = document.querySelector(".pb-live-cell[data-pack]") || handOver();
+    if (!cell) return;
+    if (window.pumpbillLive && typeof window.pumpbillLive.start === "function") window.pumpbillLive.start();
+    cell.scrollIntoView({ behavior: "smooth", block: "start" });
     button.disabled = true;
   });
 })();

@@ -110,6 +110,9 @@ class Exercise(_Strict):
     objectives: list[str] = Field(min_length=1)
     narrative: str
     ask: str
+    note: str | None = Field(None, max_length=6000, description="the clinical note the trainee codes from (plain "
+                             "text; a blank line starts a paragraph). Without one, the site writes it from the "
+                             "scenario (pumpbill.exercises.note). Never a code, modifier, unit count or rule code")
     scenario: Scenario
     key: Answer | None = Field(None, description="the answer key; never shipped in the site or in a course pack. "
                                "Without one, the engine's answer (derive_key) is the key")

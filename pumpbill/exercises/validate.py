@@ -12,7 +12,9 @@ keeps going after a bad file, and reports every problem it finds, not only the f
   ``key_note``; the key (for complete_documentation, the model answer) must earn full points; and a scenario
   that draws findings by itself (e.g. PB604 on a choose-the-claim note) is reported, since every trainee,
   even one with a perfect answer, would see them in the feedback;
-* an assignment set: rule codes or key codes in the text that ships to trainees (title, ask, narrative).
+* an assignment set: rule codes or key codes in the text that ships to trainees (title, ask, narrative);
+* the clinical note (the authored ``note``, or the one written from the scenario): never a rule code, nor a
+  code, modifier, unit count or diagnosis code of the key or of the engine's answer (``note_problems``).
 
 Severity: ``error`` (the set must not be graded: ``pumpbill grade`` refuses it), ``warning`` (probably a
 mistake; ``--strict`` makes it count) and ``note`` (information, e.g. a documented key difference).
@@ -357,6 +359,75 @@ def _engine_checks(file: str, ex: Exercise, set_mode: str) -> list[Problem]:
     return out
 
 
+# --- the clinical note: the trainee codes from words ---------------------------------------------------
+
+_ICD_IN_TEXT = re.compile(r"\b[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?\b")
+_UNITS_IN_TEXT = re.compile(r"\b(?:[0-9]+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:billing\s+)?"
+                            r"units?\b", re.IGNORECASE)
+
+
+def answer_terms(ex: Exercise) -> dict[str, set[str]]:
+    """What would give the answer away in the note: the codes, modifiers and diagnoses of the key and of the
+    engine's answer (the recommended claim, its diagnoses and the rules the scenario draws)."""
+    from ..engine import check
+    from ..grading.grade import derive_key
+
+    answers = [a for a in (ex.key, derive_key(ex)) if a is not None]
+    codes = {ln.code.upper() for a in answers for ln in a.lines or []}
+    mods = {m.upper() for a in answers for ln in a.lines or [] for m in ln.modifiers}
+    dx = {d.upper() for a in answers for d in a.diagnoses or []}
+    rules = {r.upper() for a in answers for r in a.rules or []}
+    enc = ex.scenario.encounter
+    dx |= {d.code for d in enc.diagnoses} | set(enc.em_visit.diagnoses if enc.em_visit else [])
+    result = check(ex.scenario.model_copy(update={"claim": None}), payer=ex.payer)
+    codes |= {ln.code for ln in result.recommended}
+    mods |= {m for ln in result.recommended for m in ln.modifiers}
+    dx |= set(result.diagnoses)
+    return {"codes": codes, "modifiers": mods, "diagnoses": dx, "rules": rules}
+
+
+def note_leaks(text: str, terms: dict[str, set[str]]) -> list[str]:
+    """The answer-giving strings in a note: any rule code, a key/engine code, modifier or diagnosis code, or a
+    unit count. Letter modifiers count as whole upper-case words; a digit modifier (25, 59) only next to the
+    word "modifier" or after a hyphen, since "25 mcg/mL" is a concentration, not a modifier."""
+    from ..models import KNOWN_CODES
+
+    found = {m.upper() for m in _RULE_CODE.findall(text)}
+    for code in terms["codes"] | KNOWN_CODES:
+        if re.search(rf"\b{re.escape(code)}\b", text, re.IGNORECASE):
+            found.add(code)
+    for mod in terms["modifiers"] | known_modifiers():
+        pattern = (rf"(?:\bmodifiers?\s+|-){mod}\b|\b{mod}\s+modifier" if mod.isdigit() else
+                   rf"(?<![A-Za-z0-9-]){mod}(?![A-Za-z0-9-])")
+        if re.search(pattern, text if not mod.isdigit() else text.lower()):
+            found.add(f"modifier {mod}")
+    for token in _ICD_IN_TEXT.findall(text.upper()):
+        if token in terms["diagnoses"] or ("." in token and _icd_problem(token) is None):
+            found.add(token)
+    found |= {m.group(0) for m in _UNITS_IN_TEXT.finditer(text)}
+    return sorted(found)
+
+
+def note_problems(file: str, ex: Exercise) -> list[Problem]:
+    """An error when the note (authored or generated) names what the trainee must find."""
+    from .note import chart_note_text
+
+    field = "note" if ex.note else "note (written from the scenario)"
+    try:
+        text = chart_note_text(ex)
+    except Exception as exc:  # noqa: BLE001 - a scenario the note writer cannot read is a problem of this file
+        return [Problem(file, field, f"cannot write the clinical note ({type(exc).__name__}: {exc})")]
+    try:
+        terms = answer_terms(ex)
+    except Exception:  # noqa: BLE001 - the engine's own failure is reported by the engine checks
+        terms = {"codes": set(), "modifiers": set(), "diagnoses": set(), "rules": set()}
+    leaks = note_leaks(text, terms)
+    if not leaks:
+        return []
+    where = "write it in words" if ex.note else "the scenario's free text (reasons, alarms, documentation) holds it"
+    return [Problem(file, field, f"names {', '.join(leaks)}: the note must not give the answer ({where})")]
+
+
 # --- files and sets ----------------------------------------------------------------------------------
 
 
@@ -384,12 +455,12 @@ def validate_exercise_file(path: str | Path, *, set_mode: str = "practice",
         return found + out, None
     except (RecursionError, ValueError, TypeError) as exc:
         return [Problem(file, "(top level)", f"cannot read the exercise: {exc}")] + out, None
-    return out + _engine_checks(file, ex, set_mode), ex
+    return out + _engine_checks(file, ex, set_mode) + note_problems(file, ex), ex
 
 
 #: Top-level fields the engine does not read, with a stand-in that validates.
 _WORDING = {"title": "-", "level": "easy", "objectives": ["-"], "narrative": "-", "ask": "-", "hints": [],
-            "references": {}}
+            "references": {}, "note": None}
 
 
 def _without_wording(data: dict[str, Any], exc: ValidationError) -> Exercise | None:
@@ -498,6 +569,7 @@ def summary(problems: list[Problem], n_sets: int, n_files: int) -> str:
     return f"{n_sets} set(s), {n_files} exercise file(s): {', '.join(parts)}"
 
 
-__all__ = ["Problem", "REPO_BOOK", "errors", "fmt_lines", "key_differences", "known_modifiers", "set_folder",
+__all__ = ["Problem", "REPO_BOOK", "errors", "fmt_lines", "key_differences", "known_modifiers", "note_leaks",
+           "note_problems", "set_folder",
            "summary", "validate_exercise_file", "validate_set", "validate_set_with_exercises",
            "validation_problems"]

@@ -1,10 +1,16 @@
 """The exercise widget: practice mode (instant feedback, hints) and assignment mode (no feedback; the
-answer is saved as a submission file that ``pumpbill grade`` accepts). No pandas: runs in Pyodide.
+answer becomes a submission file, offered as a download, that ``pumpbill grade`` accepts). No pandas: runs in
+Pyodide, where the widget lives inside the book page (relative links resolve against the page).
+
+The trainee reads a synthetic chart note (``note.chart_note_html``) and answers on a form of the
+exercise's kind: a CMS-1500 claim form (``claimform``), a per-field documentation form (``docform``) or
+rule checkboxes grouped by family (``ruleform``). Each form reads into the ``Answer`` the grader grades.
 
 The picker lists the book's sets, or an instructor's course pack (``pumpbill.exercises.pack``) opened from
-a page link (``?pack=``, handed over by the page) or from a file the trainee picks. In assignment mode the
-trainee types their id in a form field; an empty, invalid or example id (``trainee``) is refused. The
-practice page refuses a set marked as an assignment."""
+a page link (``?pack=``, handed over by the page) or from a file the trainee picks; it always shows, checks
+and saves the exercise on screen, and "Next exercise" moves on. In assignment mode the trainee types their
+id in a form field; an empty, invalid or example id (``trainee``) is refused. The practice page refuses a
+set marked as an assignment."""
 
 from __future__ import annotations
 
@@ -20,13 +26,23 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import from_validation
-from ..grading.grade import Grade, grade
+from ..grading.grade import grade
 from ..render import DISCLAIMER
-from ..rules import REGISTRY
+from .claimform import ClaimForm
+from .docform import DocForm
+from .feedback import LINK_BASE, grade_html
 from .models import _ID, Answer, Exercise, Submission
+from .note import chart_note_html
+from .ruleform import RuleForm
+
+__all__ = ["build_answer", "exercise_picker", "exercise_widget", "grade_html", "parse_lines", "submission_yaml",
+           "trainee_problem"]
 
 #: The example id of the documentation; refused as a real trainee's id.
 DEFAULT_TRAINEE = "trainee"
+#: Where the file goes, when the page does not say: the instructor decides (LMS, e-mail, shared drive).
+HAND_IN = ("Hand this file in the way your instructor asked (for example, upload it to your course site or attach "
+           "it to an e-mail). Keep a copy until your grade is back.")
 _RED = "color:#b00020"
 
 _LINE = re.compile(r"^\s*(?P<code>[0-9A-Za-z]{5})(?P<mods>(?:[\s,-]+(?!x\s*\d)[0-9A-Za-z]{2}\b)*)"
@@ -53,7 +69,8 @@ def parse_codes(text: str) -> list[str]:
 
 def build_answer(ex: Exercise, lines_text: str = "", dx_text: str = "", rules: tuple[str, ...] = (),
                  documentation_text: str = "") -> Answer:
-    """The trainee's inputs as an Answer (ValueError with a readable message when they cannot be read)."""
+    """An answer typed as text (instructors' scripts and the guide; the widget uses its forms), as an Answer;
+    ValueError with a readable message when it cannot be read."""
     if ex.kind == "choose_claim":
         parts = ex.rubric.points
         return Answer(lines=parse_lines(lines_text),
@@ -69,23 +86,6 @@ def build_answer(ex: Exercise, lines_text: str = "", dx_text: str = "", rules: t
     return Answer(documentation=doc)
 
 
-def grade_html(g: Grade, *, link_base: str = "../reference/rules/") -> str:
-    if g.status != "graded":
-        return f"<p style='color:#b00020'><b>Not gradable:</b> {escape(g.reason)}</p>"
-    head = ("<p style='color:#1b5e20'><b>All correct.</b> Every part was checked.</p>" if g.all_correct
-            else f"<p><b>Score {g.points:g} / {g.max_points:g}</b></p>")
-    parts = "".join(f"<tr><td>{escape(p.part)}</td><td>{p.points:g} / {p.max_points:g}</td>"
-                    f"<td><code>{escape(p.formula)}</code></td><td>{escape(p.detail)}</td></tr>" for p in g.parts)
-    table = f"<table><tr><th>Part</th><th>Points</th><th>Formula</th><th>Detail</th></tr>{parts}</table>"
-    items = []
-    for f in g.feedback:
-        code = (f"<a href='{link_base}{f.rule.lower()}.html'>{escape(f.rule)}</a> " if f.rule else "")
-        fix = f"<br><small>Fix: {escape(f.fix)}</small>" if f.fix else ""
-        items.append(f"<li>{code}{escape(f.message)}{fix}</li>")
-    fb = f"<ul>{''.join(items)}</ul>" if items else ""
-    return head + table + fb
-
-
 def submission_yaml(ex: Exercise, trainee: str, answer: Answer, now: datetime | None = None) -> str:
     sub = Submission(trainee=trainee, exercise=ex.id, answer=answer, mode="assignment",
                      submitted_at=(now or datetime.now(UTC)).replace(microsecond=0).isoformat())
@@ -94,53 +94,129 @@ def submission_yaml(ex: Exercise, trainee: str, answer: Answer, now: datetime | 
         data, sort_keys=False)
 
 
-def save_submission(text: str, folder: Path, ex_id: str, trainee: str) -> Path:
-    """Write the hand-in file (in the browser this lands in JupyterLite's file browser)."""
-    path = folder / f"submission-{trainee}-{ex_id}.yaml"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(text, "utf-8")
-    tmp.replace(path)
-    return path
+def submission_name(trainee: str, exercise_id: str) -> str:
+    return f"submission-{trainee}-{exercise_id}.yaml"
+
+
+_BUTTON = ("display:inline-block;background:#1565c0;color:#fff;padding:.45em 1em;border-radius:4px;"
+           "text-decoration:none;font-weight:600")
 
 
 def download_link(text: str, filename: str) -> str:
+    """The hand-in as a download button: a data: link works with no file system (the page runs Python in
+    the browser, where nothing the widget writes is visible to the trainee)."""
     data = base64.b64encode(text.encode("utf-8")).decode("ascii")
-    return (f"<a download='{escape(filename)}' href='data:application/x-yaml;base64,{data}'>"
-            f"Download {escape(filename)}</a>")
+    return (f"<a class='pb-download' download='{escape(filename)}' href='data:application/x-yaml;base64,{data}' "
+            f"style='{_BUTTON}'>Download your submission</a>")
 
 
-def scenario_html(ex: Exercise) -> str:
-    data = ex.scenario.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-    text = yaml.safe_dump(data, sort_keys=False, width=100)
-    return f"<pre style='font-size:0.85em;max-height:26em;overflow:auto'>{escape(text)}</pre>"
+def handin_html(ex_id: str, trainee: str, text: str, hand_in: str = HAND_IN) -> str:
+    """What the trainee sees after Save: which exercise, the file's name, the download, where it goes."""
+    name = submission_name(trainee, ex_id)
+    return (f"<p>Your answer to <b>{escape(ex_id)}</b> is ready as <code>{escape(name)}</code>.</p>"
+            f"<p>{download_link(text, name)}</p><p><b>Next:</b> {escape(hand_in)}</p>")
 
 
 def trainee_problem(trainee: str | None) -> str | None:
     """Why ``trainee`` cannot go on a hand-in, or None."""
     text = (trainee or "").strip()
     if not text:
-        return "Type your trainee id first, in the 'Your id' box (the id your instructor gave you)."
+        return "Type your trainee ID first, in the 'Trainee ID' box (the ID your instructor gave you)."
     if text.lower() == DEFAULT_TRAINEE:
-        return (f"'{DEFAULT_TRAINEE}' is only the example id: type the id your instructor gave you (e.g. t07) in "
-                "the 'Your id' box.")
+        return (f"'{DEFAULT_TRAINEE}' is only the example ID: type the ID your instructor gave you (e.g. t07) in "
+                "the 'Trainee ID' box.")
     if not _ID.match(text):
-        return ("A trainee id has letters, digits, '-', '_' or '.' only (at most 80 characters), e.g. t07; never "
+        return ("A trainee ID has letters, digits, '-', '_' or '.' only (at most 80 characters), e.g. t07; never "
                 "your name or e-mail address.")
     return None
 
 
 def trainee_field(trainee: str | None = None) -> W.Text:
-    """The 'Your id' form field (empty unless a real id is given: the example id is never filled in)."""
+    """The 'Trainee ID' form field (empty unless a real id is given: the example id is never filled in)."""
     value = "" if not trainee or trainee.strip().lower() == DEFAULT_TRAINEE else trainee.strip()
-    return W.Text(value=value, description="Your id", placeholder="the id your instructor gave you, e.g. t07",
-                  style={"description_width": "initial"}, layout=W.Layout(width="60%"))
+    return W.Text(value=value, description="Trainee ID", placeholder="the ID your instructor gave you, e.g. t07",
+                  continuous_update=True, style={"description_width": "initial"},
+                  layout=W.Layout(width="min(100%, 30em)"))
+
+
+def trainee_box(field: W.Text) -> W.VBox:
+    """The field with a message that checks the id as it is typed (a typo is caught before Save)."""
+    msg = W.HTML()
+
+    def update(_c=None) -> None:
+        why = trainee_problem(field.value) if field.value.strip() else None
+        msg.value = f"<small style='{_RED}' role='status'>{escape(why)}</small>" if why else ""
+
+    field.observe(update, names="value")
+    update()
+    return W.VBox([field, msg])
+
+
+def billed_claim_html(ex: Exercise) -> str:
+    """The claim under review (review and documentation exercises), as its service lines."""
+    if ex.scenario.claim is None:
+        return ""
+    rows = "".join(
+        f"<tr><td>{i}</td><td>{escape(ln.code)}</td><td>{escape(' '.join(ln.modifiers)) or '-'}</td>"
+        f"<td>{ln.units}</td><td>{escape(', '.join(ln.diagnoses)) or '-'}</td></tr>"
+        for i, ln in enumerate(ex.scenario.claim.lines, 1))
+    return ("<p style='margin:.6em 0 .2em'><b>The claim as billed</b></p><table><thead><tr><th scope='col'>Line</th>"
+            "<th scope='col'>24D Code</th><th scope='col'>Modifiers</th><th scope='col'>24G Units</th>"
+            f"<th scope='col'>Diagnoses</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+def exercise_html(ex: Exercise) -> str:
+    """The exercise as the trainee reads it: the id and title, the situation, the chart note, the billed
+    claim when there is one, and the task."""
+    kind = {"choose_claim": "choose the claim", "complete_documentation": "complete the documentation",
+            "find_gaps": "find the gaps", "review_claim": "review the claim"}[ex.kind]
+    return (f"<h3 style='margin:.2em 0'>{escape(ex.id)}: {escape(ex.title)}</h3>"
+            f"<p><small>{escape(ex.level)} &middot; {kind} &middot; {ex.max_points:g} points</small></p>"
+            f"<p><b>What you know.</b> {escape(ex.narrative)}</p>" + chart_note_html(ex)
+            + (billed_claim_html(ex) if ex.kind != "choose_claim" else "")
+            + f"<p><b>Your task:</b> {escape(ex.ask)}</p>")
+
+
+class _Form:
+    """The answer form of an exercise's kind, read into an ``Answer``."""
+
+    def __init__(self, ex: Exercise, link_base: str) -> None:
+        self.ex = ex
+        self.claim = self.rules = self.doc = None
+        if ex.kind == "choose_claim":
+            self.claim = ClaimForm(with_diagnoses="diagnoses" in ex.rubric.points)
+            self.box = self.claim.box
+        elif ex.kind in ("find_gaps", "review_claim"):
+            self.rules = RuleForm(link_base)
+            self.box = self.rules.box
+        else:
+            self.doc = DocForm(ex)
+            self.box = self.doc.box
+
+    def widgets(self) -> list[W.Widget]:
+        return (self.claim or self.rules or self.doc).widgets()  # type: ignore[union-attr]
+
+    def answer(self) -> Answer:
+        if self.claim is not None:
+            data = self.claim.answer_data()
+            if not data["lines"]:
+                raise ValueError("Fill in at least one service line (its code in 24D).")
+            return Answer(**data)
+        if self.rules is not None:
+            return Answer(rules=self.rules.rules())
+        doc = self.doc.documentation()  # type: ignore[union-attr]
+        if not doc:
+            raise ValueError("Fill in at least one field: what you would add to the note.")
+        return Answer(documentation=doc)
 
 
 def exercise_widget(ex: Exercise | dict[str, Any], mode: str = "practice", trainee: str | None = None,
-                    folder: str | Path = ".", id_field: W.Text | None = None) -> W.Widget:
+                    id_field: W.Text | None = None, link_base: str = LINK_BASE,
+                    hand_in: str = HAND_IN) -> W.Widget:
     """One exercise. ``mode='practice'``: Check gives feedback at once, Hint reveals hints one by one.
-    ``mode='assignment'``: no feedback; Save writes a submission file (and offers it as a download) for the id
-    typed in ``id_field`` (a 'Your id' field of its own when none is given; ``trainee`` pre-fills it)."""
+    ``mode='assignment'``: no feedback; Save submission offers the hand-in as a download for the id typed
+    in ``id_field`` (a 'Trainee ID' field of its own when none is given; ``trainee`` pre-fills it).
+    Feedback or a download made for an earlier answer is withdrawn as soon as the answer changes."""
     if isinstance(ex, dict):
         from .pack import PackExercise
 
@@ -150,40 +226,30 @@ def exercise_widget(ex: Exercise | dict[str, Any], mode: str = "practice", train
     own_id = id_field is None and mode == "assignment"
     if id_field is None:
         id_field = trainee_field(trainee)
-    header = W.HTML(f"<h4>{escape(ex.title)} <small>({escape(ex.level)}, {escape(ex.kind.replace('_', ' '))}, "
-                    f"{ex.max_points:g} points)</small></h4><p>{escape(ex.narrative)}</p>"
-                    f"<p><b>{escape(ex.ask)}</b></p>" + scenario_html(ex))
-    lines = W.Textarea(placeholder="one claim line per row, e.g.\n62369\nJ0475 JZ x4",
-                       layout=W.Layout(width="60%", height="7em"))
-    dx = W.Text(placeholder="e.g. Z45.1, G80.1", description="Diagnoses")
-    rule_pick = W.SelectMultiple(options=[(f"{c} {r.name}", c) for c, r in REGISTRY.items()], rows=10,
-                                 layout=W.Layout(width="70%"))
-    doc = W.Textarea(placeholder="encounter fields to record, as YAML, e.g.\nnext_refill_date: 2026-05-25",
-                     layout=W.Layout(width="70%", height="9em"))
-    inputs: list[W.Widget]
-    if ex.kind == "choose_claim":
-        inputs = [W.Label("Claim lines:"), lines] + ([dx] if "diagnoses" in ex.rubric.points else [])
-    elif ex.kind in ("find_gaps", "review_claim"):
-        inputs = [W.Label("Pick the rules that apply (Ctrl/Cmd-click for several):"), rule_pick]
-    else:
-        inputs = [W.Label("What the note must record:"), doc]
+    form = _Form(ex, link_base)
     out = W.HTML()
     hint_out = W.HTML()
     shown_hints = {"n": 0}
+    stale_text = ("<p><i>Your answer changed: click Check to grade it again.</i></p>" if mode == "practice" else
+                  "<p><i>Your answer changed: click Save submission again for a file with this answer.</i></p>")
 
     def answer() -> Answer:
-        return build_answer(ex, lines.value, dx.value, tuple(rule_pick.value), doc.value)
+        return form.answer()
+
+    def error(exc: Exception) -> str:
+        text = str(from_validation("answer", exc)) if isinstance(exc, ValidationError) else str(exc)
+        return f"<p style='{_RED}' role='alert'>{escape(text.splitlines()[0])}</p>"
 
     def on_check(_b=None) -> None:
         try:
             sub = Submission(trainee="practice", exercise=ex.id, answer=answer(), mode="practice")
-        except ValidationError as exc:
-            out.value = f"<p style='{_RED}'>{escape(str(from_validation('answer', exc)))}</p>"
+        except (ValueError, ValidationError) as exc:
+            out.value = error(exc)
             return
-        except ValueError as exc:
-            out.value = f"<p style='{_RED}'>{escape(str(exc))}</p>"
-            return
-        out.value = grade_html(grade(ex, sub))
+        notes = (form.claim.not_scored_notes(ex.scenario.encounter.date, ex.scenario.encounter.place_of_service)
+                 if form.claim is not None else [])
+        out.value = grade_html(grade(ex, sub), link_base=link_base) + "".join(
+            f"<p><small>Not scored: {escape(n)}</small></p>" for n in notes)
 
     def on_hint(_b=None) -> None:
         n = min(shown_hints["n"] + 1, len(ex.hints))
@@ -195,20 +261,21 @@ def exercise_widget(ex: Exercise | dict[str, Any], mode: str = "practice", train
         who = id_field.value.strip()
         problem = trainee_problem(who)
         if problem:
-            out.value = f"<p style='{_RED}'><b>Not saved.</b> {escape(problem)}</p>"
+            out.value = f"<p style='{_RED}' role='alert'><b>Not ready.</b> {escape(problem)}</p>"
             return
         try:
             text = submission_yaml(ex, who, answer())
         except (ValueError, ValidationError) as exc:
-            out.value = f"<p style='{_RED}'>{escape(str(exc).splitlines()[0])}</p>"
+            out.value = error(exc)
             return
-        try:
-            path = save_submission(text, Path(folder), ex.id, who)
-            where = f"Saved <code>{escape(str(path))}</code>. "
-        except OSError:
-            where = "This browser did not let the page save a copy in its own files; use the download link. "
-        out.value = f"<p>{where}{download_link(text, f'submission-{who}-{ex.id}.yaml')}</p>"
+        out.value = handin_html(ex.id, who, text, hand_in)
 
+    def stale(_c=None) -> None:
+        if out.value and out.value != stale_text and "role='alert'" not in out.value:
+            out.value = stale_text
+
+    for w in form.widgets():
+        w.observe(stale, names="value")
     if mode == "practice":
         check = W.Button(description="Check", button_style="primary")
         hint = W.Button(description="Hint")
@@ -219,11 +286,16 @@ def exercise_widget(ex: Exercise | dict[str, Any], mode: str = "practice", train
         save = W.Button(description="Save submission", button_style="primary")
         save.on_click(on_save)
         buttons = [save]
-    box = W.VBox(([id_field] if own_id else []) + [header, *inputs, W.HBox(buttons), hint_out, out,
-                  W.HTML(f"<small>{escape(DISCLAIMER)}</small>")],
-                 layout=W.Layout(border="1px solid #ccc", padding="8px"))
-    box.pumpbill = {"lines": lines, "dx": dx, "rules": rule_pick, "doc": doc, "out": out, "hints": hint_out,  # type: ignore[attr-defined]
-                    "check": on_check, "hint": on_hint, "save": on_save, "trainee": id_field, "exercise": ex}
+        if own_id:
+            id_field.observe(stale, names="value")
+    header = W.HTML(exercise_html(ex))
+    box = W.VBox(([trainee_box(id_field)] if own_id else []) + [
+        header, form.box, W.HBox(buttons), hint_out, out,
+        W.HTML(f"<small>{escape(DISCLAIMER)}</small>")],
+        layout=W.Layout(border="1px solid #ccc", padding="8px"))
+    box.pumpbill = {"header": header, "form": form, "out": out, "hints": hint_out, "check": on_check,  # type: ignore[attr-defined]
+                    "hint": on_hint, "save": on_save, "stale": stale, "trainee": id_field, "exercise": ex,
+                    "buttons": buttons}
     return box
 
 
@@ -260,14 +332,15 @@ def refusal_for(mode: str, pack_mode: str) -> str | None:
 
 
 def exercise_picker(mode: str = "practice", trainee: str | None = None, set_ids: tuple[str, ...] | None = None,
-                    folder: str | Path = ".", pack: Any = None, page_url: str | None = None,
-                    fetch: Any = None) -> W.Widget:
+                    pack: Any = None, page_url: str | None = None, fetch: Any = None,
+                    link_base: str = LINK_BASE, hand_in: str = HAND_IN) -> W.Widget:
     """Choose a set and an exercise; the exercise appears below. Exercises come without keys.
 
     ``pack``: a course pack to open at once: the ``?pack=`` address of the page link (with ``page_url``, the
     page's address; checked and fetched from the same site), a local file path (without ``page_url``), or a
     pack already loaded. A **file picker** opens one too. In practice mode, assignment sets (shipped or in a
-    pack) are refused. In assignment mode a 'Your id' field comes first (``trainee`` pre-fills it)."""
+    pack) are refused. In assignment mode a 'Trainee ID' field comes first (``trainee`` pre-fills it).
+    Whatever changes the set or the exercise, the exercise shown is the one checked and saved."""
     from .catalog import public_sets
     from .pack import CoursePack, PackError, fetch_pack, fetch_text, load_pack
 
@@ -279,10 +352,28 @@ def exercise_picker(mode: str = "practice", trainee: str | None = None, set_ids:
     id_field = trainee_field(trainee) if mode == "assignment" else None
     opener = W.FileUpload(accept=".json,application/json", multiple=False,
                           description="Open a course pack", layout=W.Layout(width="auto"))
-    set_pick = W.Dropdown(description="Set", layout=W.Layout(width="90%"))
-    ex_pick = W.Dropdown(description="Exercise", layout=W.Layout(width="90%"))
+    set_pick = W.Dropdown(description="Set", layout=W.Layout(width="min(100%, 40em)"))
+    ex_pick = W.Dropdown(description="Exercise", layout=W.Layout(width="min(100%, 40em)"))
+    next_button = W.Button(description="Next exercise", icon="arrow-right",
+                           tooltip="The next exercise of this set, then the first of the next set")
+    next_msg = W.HTML()
     holder = W.VBox()
     state: dict[str, Any] = {"sets": sets}
+
+    def show_exercise() -> None:
+        """Put the exercise the pickers name on screen (the only place an exercise widget is made)."""
+        current = state["sets"].get(set_pick.value)
+        exs = current["exercises"] if current else []
+        index = ex_pick.value
+        next_msg.value = ""
+        if index is None or not 0 <= index < len(exs):
+            holder.children = ()
+            state["shown"] = None
+            return
+        data = exs[index]
+        state["shown"] = (set_pick.value, data["id"])
+        holder.children = [exercise_widget(data, mode=mode, id_field=id_field, link_base=link_base,
+                                           hand_in=hand_in)]
 
     def on_set(_c=None) -> None:
         if state.get("busy"):
@@ -296,17 +387,25 @@ def exercise_picker(mode: str = "practice", trainee: str | None = None, set_ids:
             ex_pick.value = 0 if exs else None
         finally:
             state["busy"] = False
-        on_ex()
+        show_exercise()  # always: the value may already have been 0, which fires no change
 
     def on_ex(_c=None) -> None:
-        if state.get("busy"):
-            return
+        if not state.get("busy"):
+            show_exercise()
+
+    def on_next(_b=None) -> None:
+        keys = list(state["sets"])
         current = state["sets"].get(set_pick.value)
-        if ex_pick.value is None or current is None:
-            holder.children = ()
+        count = len(current["exercises"]) if current else 0
+        if ex_pick.value is not None and ex_pick.value + 1 < count:
+            ex_pick.value += 1
             return
-        data = current["exercises"][ex_pick.value]
-        holder.children = [exercise_widget(data, mode=mode, folder=folder, id_field=id_field)]
+        later = [k for k in keys[keys.index(set_pick.value) + 1:] if state["sets"][k]["exercises"]] \
+            if set_pick.value in keys else []
+        if later:
+            set_pick.value = later[0]
+            return
+        next_msg.value = "<small role='status'>This is the last exercise.</small>"
 
     def show_sets(new: dict[str, dict[str, Any]]) -> None:
         state["sets"] = new
@@ -344,9 +443,16 @@ def exercise_picker(mode: str = "practice", trainee: str | None = None, set_ids:
         except PackError as exc:
             refuse(str(exc))
 
+    def on_id(_c=None) -> None:
+        for child in holder.children:
+            child.pumpbill["stale"]()
+
     set_pick.observe(on_set, names="value")
     ex_pick.observe(on_ex, names="value")
     opener.observe(on_upload, names="value")
+    next_button.on_click(on_next)
+    if id_field is not None:
+        id_field.observe(on_id, names="value")
     show_sets(sets)
     if pack is not None:
         try:
@@ -364,9 +470,10 @@ def exercise_picker(mode: str = "practice", trainee: str | None = None, set_ids:
             refuse(f"{pack}: {exc.strerror or exc}", keep=False)
     top: list[W.Widget] = [status]
     if id_field is not None:
-        top.append(id_field)
-    picker = W.VBox([*top, W.HBox([opener]), set_pick, set_info, ex_pick, holder])
+        top.append(trainee_box(id_field))
+    picker = W.VBox([*top, W.HBox([opener]), set_pick, set_info, ex_pick, holder,
+                     W.HBox([next_button, next_msg], layout=W.Layout(align_items="center"))])
     picker.pumpbill = {"status": status, "set_info": set_info, "trainee": id_field, "opener": opener,  # type: ignore[attr-defined]
                        "sets": set_pick, "exercises": ex_pick, "holder": holder, "state": state,
-                       "upload": on_upload}
+                       "upload": on_upload, "next": next_button, "next_msg": next_msg}
     return picker

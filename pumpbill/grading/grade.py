@@ -11,6 +11,7 @@ for this case, or the rule's template with its placeholders named when the case 
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -118,15 +119,17 @@ def _finding_feedback(result: CheckResult, *, severities=("error", "warning"),
 
 
 def full_fix(code: str, ex: Exercise | None = None) -> str:
-    """The whole fix for a rule: the engine's text for this exercise's note when the rule fires there,
-    else the rule's template with each placeholder shown as ‹name›."""
+    """The whole fix for a rule, never cut and never a template: the engine's text for this exercise's note
+    when the rule fires there; else the rule's fix when it has no placeholder; else the rule's generic
+    sentence of the correct coding (a trainee cannot act on "Bill ‹expected›")."""
     if ex is not None:
         for f in _cached(_BASELINE, ex, lambda e: check(e.scenario, payer=e.payer)).findings:
             if f.rule == code and f.fix:
                 return f.fix
-    from ..docs import template
-
-    return template(REGISTRY[code].fix)
+    rule = REGISTRY[code]
+    if re.search(r"(?<!\{)\{[a-z_]+\}(?!\})", rule.fix):
+        return rule.correct
+    return rule.fix.replace("{{", "{").replace("}}", "}")
 
 
 def _scenario_with_claim(ex: Exercise, lines: list[dict[str, Any]] | None) -> Scenario:

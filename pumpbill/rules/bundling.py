@@ -19,6 +19,7 @@ from .registry import Context, Hit, rule
 
 
 @rule("PB101", "multiple-pump-service-codes", "error",
+      title="More than one pump-service code for one session",
       message="{codes} billed for one session; only one pump-service code is reported per session ({table})",
       fix="Keep the single code that describes all the work done ({keep})",
       what="More than one of 62367-62370 and 95990/95991 on one session's claim, or one of them billed on "
@@ -63,6 +64,7 @@ def _cited(result) -> str:
 
 
 @rule("PB102", "family-with-refill-code", "error",
+      title="Analysis or reprogramming code billed with a refill-only code",
       message="{family} billed with {refill}: 62367-62370 are not reported with 95990/95991 ({table})",
       fix="Report one code: {keep}",
       what="A 62367-62370 code and a 95990/95991 code on the same session.",
@@ -85,6 +87,7 @@ def family_with_refill_code(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB103", "em-without-modifier-25", "error",
+      title="Same-day E/M billed without modifier 25",
       message="E/M {code} billed on the same day as a pump service without modifier 25: {risk}",
       fix="Append modifier 25 to {code} if the E/M is significant and separately identifiable; otherwise remove it",
       what="A same-day E/M code billed with a pump-service code and no modifier 25.",
@@ -114,6 +117,7 @@ def em_without_modifier_25(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB104", "em-not-separately-identifiable", "error",
+      title="E/M billed without a separately identifiable visit",
       message="E/M {code} billed, but the note {problem}",
       fix="Remove {code}; the pump visit's own evaluation is part of the pump service",
       what="An E/M billed when the note does not document a significant, separately identifiable E/M.",
@@ -134,6 +138,7 @@ def em_not_separately_identifiable(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB105", "refill-kit-billed", "error",
+      title="Refill kit billed separately",
       message="refill kit A4220 billed; it is bundled (status P) and never billed separately by the practice",
       fix="Remove the A4220 line",
       what="HCPCS A4220 (refill kit for an implantable pump) on the practitioner's claim.",
@@ -147,6 +152,7 @@ def refill_kit_billed(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB106", "imaging-guidance-review", "warning",
+      title="Imaging guidance with a refill needs review",
       message="imaging guidance ({imaging}) with a pump refill: manual review against the payer's policy{addon}",
       fix="Hold for manual review against the payer's policy, with the reason imaging was needed documented",
       what="Imaging guidance (76942, 77002, 77003, 77012) billed or documented with a pump refill.",
@@ -168,6 +174,7 @@ def imaging_guidance_review(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB107", "nurse-visit-em-with-refill", "warning",
+      title="Nurse visit (99211) billed on top of a staff refill",
       message="99211 billed with a pump service performed by clinical staff, with no separately identifiable "
               "problem of its own: the nurse's visit is the refill",
       fix="Remove 99211: the nurse's assessment is part of the pump service",
@@ -186,6 +193,7 @@ def nurse_visit_em_with_refill(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB108", "official-ptp-edit", "error",
+      title="Billed codes form an NCCI edit pair",
       message="{col1} and {col2} form a PTP edit for {dos} (modifier indicator {mi}): {provenance}",
       fix="{fix_text}",
       what="A pair of billed codes that an official CMS NCCI PTP file (loaded by the user) edits on "

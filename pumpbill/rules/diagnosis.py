@@ -39,6 +39,7 @@ def _complications(ctx: Context) -> list[str]:
 
 
 @rule("PB401", "invalid-diagnosis", "error",
+      title="Diagnosis code not valid for the date of service",
       message="{dx} is {status} in {code_set}",
       fix="{fix_text}",
       what="A diagnosis code that does not exist, or is a header that needs more characters, in the "
@@ -64,6 +65,7 @@ def invalid_diagnosis(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB402", "bare-g35", "error",
+      title="Bare G35 for multiple sclerosis from October 2025",
       message="G35 on {dos}: bare G35 is not valid for dates of service on or after 2025-10-01",
       fix="Code the multiple sclerosis type: " + G35_REPLACEMENTS,
       what="Multiple sclerosis coded as G35 for a date of service on or after 2025-10-01.",
@@ -76,6 +78,7 @@ def bare_g35(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB403", "z451-missing", "warning",
+      title="Routine pump visit without Z45.1",
       message="routine pump visit without Z45.1 (encounter for adjustment and management of infusion pump)",
       fix="List Z45.1 first, then the underlying condition",
       what="A routine refill/adjustment visit for an implanted pump whose diagnoses lack Z45.1.",
@@ -89,6 +92,7 @@ def z451_missing(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB404", "z451-not-first", "warning",
+      title="Z45.1 not listed first for a routine pump visit",
       message="Z45.1 is listed {position} on {where}; for a routine pump visit it is first-listed",
       fix="Move Z45.1 to the first position, the underlying condition after it",
       what="Z45.1 present but not first for a routine pump-management visit.",
@@ -109,6 +113,7 @@ def z451_not_first(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB405", "complication-with-z451", "error",
+      title="Device complication coded with Z45.1",
       message="{comp} (a device complication) coded together with Z45.1; Z45 excludes complications",
       fix="Drop Z45.1: {comp} is first-listed for a visit for a device problem",
       what="A documented T85.6-/T85.7-/T85.8- device complication code and Z45.1 on the same visit.",
@@ -124,6 +129,7 @@ def complication_with_z451(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB406", "wrong-device-z-code", "error",
+      title="Z code for the wrong kind of device",
       message="{dx} is for a {device}, not an implanted drug pump",
       fix="Use Z45.1 (infusion pump) for a drug-pump visit",
       what="Z45.42 (neurostimulator) or Z96.41 (insulin pump) on a drug-pump visit.",
@@ -139,6 +145,7 @@ def wrong_device_z_code(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB407", "less-specific-z4549", "warning",
+      title="Z45.49 used where Z45.1 is more specific",
       message="Z45.49 (other implanted nervous system device) is less specific than Z45.1 for a drug pump",
       fix="Use Z45.1",
       what="Z45.49 used for a drug-pump visit.",
@@ -151,6 +158,7 @@ def less_specific_z4549(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB408", "underlying-condition-missing", "warning",
+      title="No underlying condition coded",
       message="no underlying condition coded: the pump visit's medical necessity rests on {have}",
       fix="Add the condition the pump treats (e.g. G80.1 spastic diplegia, G89.4 chronic pain syndrome)",
       what="A pump visit with no diagnosis besides Z45.1 (or none at all).",
@@ -167,6 +175,7 @@ def underlying_condition_missing(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB409", "g35-subcode-before-fy2026", "error",
+      title="G35 subcode used before October 2025",
       message="{dx} on {dos}: the G35 subcodes exist only for dates of service on or after 2025-10-01; use G35",
       fix="Code G35 for dates of service before 2025-10-01",
       what="A G35.A-G35.D multiple sclerosis subcode on a date of service before 2025-10-01.",
@@ -182,6 +191,7 @@ def g35_subcode_before_fy2026(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB410", "uncertain-diagnosis-coded", "error",
+      title="Uncertain diagnosis coded as if confirmed",
       message="{dx} is coded, but the note records it as {certainty}: an uncertain diagnosis is not coded here",
       fix="Remove {dx}; code the documented signs and symptoms instead (and Z45.1 for the device check)",
       what="A diagnosis the note calls suspected, probable, 'rule out' or possible, coded on the claim, in an "
@@ -190,7 +200,7 @@ def g35_subcode_before_fy2026(ctx: Context) -> Iterator[Hit]:
           "diagnosis is not coded as if it were established; the signs and symptoms are. A T85 code for a suspected "
           "leak claims a complication nobody confirmed. (The inpatient exception, II.H, is for the hospital's own "
           "inpatient coding; coding sources say a practitioner's claim for an inpatient follows the outpatient "
-          "rule too, but the project's reference covers outpatient settings only, so this rule does not judge "
+          "rule too, but pumpbill's sources cover outpatient settings only, so this rule does not judge "
           "POS 21.)",
       correct="Suspected catheter leak with new itching at the site: Z45.1, the documented symptoms (e.g. L29.9 "
               "pruritus), G80.1; T85.630A once the leak is confirmed.",
@@ -206,6 +216,7 @@ def uncertain_diagnosis_coded(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB411", "g89-3-without-neoplasm", "error",
+      title="G89.3 coded without a neoplasm",
       message="G89.3 (neoplasm-related pain) is coded without a neoplasm code",
       fix="Add the neoplasm code (C00-D49) the pain is related to",
       what="G89.3 on a visit whose diagnoses include no neoplasm (C00-D49).",
@@ -219,6 +230,7 @@ def g89_3_without_neoplasm(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB412", "chemotherapy-encounter-order", "warning",
+      title="Chemotherapy pump visit not led by Z51.11",
       message="a visit to give chemotherapy through a systemic pump lists Z51.11 first, then the neoplasm; "
               "{where} has {have}",
       fix="List {expected}",

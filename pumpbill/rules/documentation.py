@@ -16,6 +16,7 @@ RESIDUAL_TOLERANCE_SHARE = Decimal("0.2")
 
 
 @rule("PB501", "device-not-documented", "warning",
+      title="Pump make and model not recorded",
       message="the device is not fully described: {missing} not recorded",
       fix="Record the pump's manufacturer and model (and that it is programmable, and the route)",
       what="A pump service whose note does not name the device (manufacturer and model).",
@@ -33,6 +34,7 @@ def device_not_documented(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB502", "interrogation-findings-missing", "warning",
+      title="Interrogation findings not recorded",
       message="electronic analysis documented without its findings: {missing} not recorded",
       fix="Record the reservoir volume, alarm status/history and battery status read from the programmer",
       what="An electronic analysis (interrogation) whose findings are not in the note.",
@@ -53,6 +55,7 @@ def interrogation_findings_missing(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB503", "refill-details-missing", "warning",
+      title="Refill details missing from the note",
       message="refill documented without {missing}",
       fix="Record the residual volume aspirated (and the expected residual), the lot or NDC, and the port used",
       what="A refill whose note lacks the residual volume, the lot/NDC of the drug, or the port used.",
@@ -76,6 +79,7 @@ def refill_details_missing(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB504", "waste-not-documented", "warning",
+      title="Drug waste not documented",
       message="single-dose {drug} bought by the practice, but neither the discarded amount nor a no-waste "
               "attestation is recorded",
       fix="Record the amount discarded (for JW) or that nothing was discarded (for JZ)",
@@ -91,6 +95,7 @@ def waste_not_documented(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB505", "reprogramming-details-missing", "warning",
+      title="Reprogramming details missing from the note",
       message="reprogramming documented without {missing}",
       fix="Record the parameter changed, its old and new values, and the clinical reason",
       what="Reprogramming without the parameter's old and new values or the clinical reason.",
@@ -109,6 +114,7 @@ def reprogramming_details_missing(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB506", "next-refill-date-missing", "warning",
+      title="Next refill date not recorded",
       message="refill documented without the next refill date (or the alarm date)",
       fix="Record the next refill date, set before the low-reservoir alarm date",
       what="A refill note with no next refill date.",
@@ -123,6 +129,7 @@ def next_refill_date_missing(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB507", "performer-not-documented", "warning",
+      title="Who performed or supervised the service is not recorded",
       message="{problem}",
       fix="Record who performed each part of the service and, for clinical staff, the supervising practitioner",
       what="A pump service whose note does not say who performed it, or a staff service with no "
@@ -143,6 +150,7 @@ def performer_not_documented(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB508", "imaging-reason-missing", "warning",
+      title="Reason for imaging guidance not recorded",
       message="{imaging} guidance documented without the reason it was needed",
       fix="Record why imaging was needed (e.g. port could not be located by palpation)",
       what="Imaging used for a refill with no documented reason.",
@@ -156,6 +164,7 @@ def imaging_reason_missing(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB509", "residual-discrepancy", "warning",
+      title="Unexplained difference in the residual volume",
       message="residual {residual} mL vs expected {expected} mL: a difference of {diff} mL needs an explanation",
       fix="Document the discrepancy and what was done about it (residual_note: pocket-fill check, pump evaluation)",
       what="A residual volume that differs from the expected residual by more than pumpbill's review "
@@ -175,6 +184,7 @@ def residual_discrepancy(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB510", "physician-reason-missing", "warning",
+      title="No reason recorded for the physician doing the service",
       message="{code} billed without a documented reason why the physician/QHP performed it personally",
       fix="Record why the physician/QHP did the work (e.g. a dose titration, a complication, a complex patient) "
           "(physician_reason)",

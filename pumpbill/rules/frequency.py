@@ -19,6 +19,7 @@ def _days(d) -> str:
 
 
 @rule("PB601", "refill-interval-short", "warning",
+      title="Refill much sooner than the pump needed",
       message="refill {actual} days after the previous one, but the pump and drug allowed {alarm} days (the "
               "earlier of the alarm and the drug's limit); under half the computed interval",
       fix="Document why the early refill was needed (interval_reason: dose increase, concentration change, "
@@ -41,6 +42,7 @@ def refill_interval_short(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB602", "refill-interval-beyond-alarm", "warning",
+      title="Refill after the low-reservoir alarm date",
       message="refill {actual} days after the previous one; the low-reservoir alarm was due after {alarm} days",
       fix="Refill before the alarm date; document why this one was late (interval_reason), any alarm and the "
           "patient's status",
@@ -58,6 +60,7 @@ def refill_interval_beyond_alarm(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB603", "refill-interval-beyond-drug-limit", "warning",
+      title="Refill interval beyond the drug's limit",
       message="refill {actual} days after the previous one, beyond the drug's limit of {limit} days ({label})",
       fix="Refill within the labelled interval and document the reason for any delay (interval_reason)",
       what="An interval longer than the drug's labelled limit (ziconotide: first refill within 14 days; "
@@ -75,6 +78,7 @@ def refill_interval_beyond_drug_limit(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB604", "next-refill-after-alarm", "warning",
+      title="Next refill scheduled too late",
       message="next refill {next} is after {what} ({latest})",
       fix="Set the next refill on or before {latest}",
       what="A next refill date on or after the computed alarm date (the latest refill is the day before it), or "
@@ -95,6 +99,7 @@ def next_refill_after_alarm(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB605", "ziconotide-dilution-inconsistent", "warning",
+      title="Ziconotide recorded as undiluted at a diluted strength",
       message="ziconotide {conc} is recorded as undiluted, but it is supplied only as 25 and 100 mcg/mL: this "
               "concentration is diluted, so the 40-day limit applies",
       fix="Correct the note (undiluted: false) and plan refills within 40 days",

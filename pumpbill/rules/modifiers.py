@@ -20,6 +20,7 @@ PCTC0 = FAMILY_CODES + ("95991",)
 
 
 @rule("PB301", "pctc-modifier", "error",
+      title="Modifier 26 or TC on a pump service",
       message="modifier {mod} on {code}: {code} has PC/TC indicator 0 (physician service); 26 and TC do not apply",
       fix="Remove modifier {mod} from {code}",
       what="Modifier 26 (professional component) or TC (technical component) on 62367-62370 or 95991.",
@@ -48,6 +49,7 @@ def _single_dose_bought(ctx: Context, since=JZ_REQUIRED_FROM) -> bool:
 
 
 @rule("PB302", "jz-missing", "error",
+      title="Single-dose drug billed without JZ or JW",
       message="{code} from a single-dose container billed without JZ or JW ({state})",
       fix="Append JZ to the {code} line",
       what="A separately payable drug from a single-dose container with no billable discard, billed without JZ.",
@@ -68,6 +70,7 @@ def jz_missing(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB303", "jw-missing", "error",
+      title="Discarded drug not billed on a JW line",
       message="{discarded} of {drug} discarded ({jw} billing unit(s) beyond rounding), but no {code}-JW line",
       fix="Add a separate line {code} JW x {jw}, and document the discarded amount",
       what="A documented discard of billable size from a single-dose container with no JW line.",
@@ -87,6 +90,7 @@ def jw_missing(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB304", "jz-jw-not-applicable", "error",
+      title="JZ or JW where it doesn't apply",
       message="{mod} on {code}: {reason}",
       fix="Remove {mod} from {code}",
       what="JZ or JW on a line where they do not apply: a non-drug code or a drug from a multi-dose container.",
@@ -107,6 +111,7 @@ def jz_jw_not_applicable(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB305", "jz-with-discard", "error",
+      title="JZ billed although drug was discarded",
       message="JZ on {code} attests that nothing was discarded, but the note records {discarded} discarded "
               "({jw} billable unit(s))",
       fix="Replace JZ with a separate JW line for the {jw} discarded unit(s)",
@@ -123,6 +128,7 @@ def jz_with_discard(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB306", "ncci-modifier-on-pump-code", "error",
+      title="Modifier 59 or X on a pump code with no edit to bypass",
       message="modifier {mod} on {code}: no billed code pairs with {code} at a modifier indicator that 59/X{{EPSU}} "
               "can bypass",
       fix="Remove {mod} and bill one pump-service code",
@@ -153,6 +159,7 @@ def _bypassable_partner(ctx: Context, code: str) -> bool:
 
 
 @rule("PB307", "modifier-25-not-em", "error",
+      title="Modifier 25 on a code that isn't an E/M",
       message="modifier 25 on {code}, which is not an E/M code",
       fix="Move modifier 25 to the E/M line; remove it from {code}",
       what="Modifier 25 appended to a non-E/M line (often the pump service).",
@@ -175,6 +182,7 @@ def _jw_lines(ctx: Context):
 
 
 @rule("PB308", "jw-units-mismatch", "error",
+      title="JW units don't match the documented discard",
       message="{code}-JW billed with {units} unit(s); the documented discard ({discarded}) supports {expected}",
       fix="Bill {code}-JW x {expected}, the discarded amount beyond rounding, in billing units",
       what="A JW line whose units do not match the amount the note records as discarded.",
@@ -194,6 +202,7 @@ def jw_units_mismatch(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB309", "jw-without-discard", "error",
+      title="JW billed without a billable discard",
       message="{code}-JW billed, but {state}",
       fix="Remove the JW line{jz_hint}",
       what="A JW line when the note records no billable discard: nothing discarded, a discard that rounding "
@@ -216,6 +225,7 @@ def jw_without_discard(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB310", "jz-and-jw-together", "error",
+      title="JZ and JW on the same drug",
       message="{code} billed with both JZ and JW; JZ attests that nothing was discarded, JW bills a discard",
       fix="Keep one: JZ when nothing billable was discarded, a JW line for a documented discard (no JZ)",
       what="JZ and JW on the same drug on the same claim.",

@@ -10,6 +10,7 @@ from .registry import Context, Hit, rule
 
 
 @rule("PB801", "lenient-reprogramming-payer", "info",
+      title="Payer counts a volume update as reprogramming",
       message="payer '{payer}' counts {changes} as reprogramming; under the strict reading (pumpbill's default) it "
               "would not be",
       fix="Keep the payer's written policy on file; bill strictly for payers without one",
@@ -27,6 +28,7 @@ def lenient_reprogramming_payer(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB802", "payer-em-policy", "warning",
+      title="Same-day E/M without its own diagnosis (payer policy)",
       message="payer '{payer}' pays a same-day E/M with a pump service only for a problem with its own "
               "diagnosis; {code} has none",
       fix="Document and code the separate problem the E/M addressed, or do not bill the E/M to this payer",
@@ -49,6 +51,7 @@ def payer_em_policy(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB803", "example-payer-profile", "info",
+      title="Example payer profile, not a real payer",
       message="payer profile '{payer}' is an EXAMPLE for teaching, not a real payer's policy",
       fix="Check the real payer's written policy before billing",
       what="A scenario checked against an example payer profile.",
@@ -61,6 +64,7 @@ def example_payer_profile(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB804", "jz-jw-payer-policy", "info",
+      title="Payer doesn't require JZ/JW: check its policy",
       message="payer '{payer}' does not require JZ/JW in its profile (they are Medicare Part B rules); check its "
               "written policy on discarded drug",
       fix="Follow the payer's written policy; add JZ/JW only where it requires them",

@@ -20,6 +20,7 @@ from .registry import Context, Hit, rule
 
 
 @rule("PB701", "incident-to-code-in-facility", "error",
+      title="Incident-to pump code billed in a facility",
       message="{code} billed by a practitioner at POS {pos} (a facility setting); it is not payable to a "
               "practitioner there, the hospital bills it",
       fix="Remove {code} from the professional claim; the facility reports it",
@@ -39,6 +40,7 @@ def incident_to_code_in_facility(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB702", "staff-service-in-facility", "error",
+      title="Staff work in a facility billed by the practitioner",
       message="{code} billed by the practitioner for work clinical staff did at POS {pos}; incident-to does not "
               "exist in a facility setting",
       fix="Remove {code}: the facility bills its staff's service; the practitioner bills only work done personally",
@@ -56,6 +58,7 @@ def staff_service_in_facility(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB703", "supervision-not-direct", "error",
+      title="Incident-to billing without direct supervision",
       message="{code} billed incident-to, but {barrier}",
       fix="Remove {code} (and the drug line): without direct supervision the practitioner cannot bill the staff's "
           "work; document direct supervision (on site, or real-time audio-video) when it was given",
@@ -76,9 +79,11 @@ def supervision_not_direct(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB704", "pos-unclassified", "info",
+      title="Place of service not classified: payment not checked",
       message="POS {pos} is not in pumpbill's facility or non-facility list; the payment rate was not checked",
       fix="Verify the setting's rate class in CMS Pub 100-04 ch.12 s.20.4.2",
-      what="A place-of-service code that the reference does not classify as facility or non-facility.",
+      what="A place-of-service code that pumpbill's setting list (from Pub 100-04 ch.12) does not classify as "
+           "facility or non-facility.",
       why="Whether a practitioner may bill 95990/96521/96522, and at which rate, depends on the setting. "
           "pumpbill treats unlisted codes as non-facility and says so.",
       correct="Office: 11. Hospital outpatient: 19 or 22. Inpatient: 21.",
@@ -90,6 +95,7 @@ def pos_unclassified(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB705", "drug-billed-in-facility", "error",
+      title="Drug billed by the practitioner in a facility",
       message="{code} on the practitioner's claim at POS {pos}: the facility supplies and bills the drug there",
       fix="Remove the {code} line from the professional claim",
       what="A drug line on the practitioner's claim for a patient who is a hospital inpatient or outpatient, "
@@ -109,6 +115,7 @@ def drug_billed_in_facility(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB706", "home-incident-to", "info",
+      title="Nurse pump service at home: rarely billable incident-to",
       message="a practice nurse's pump service at home (POS 12) is rarely billable incident-to",
       fix="Bill it incident-to only with the practitioner's direct supervision documented (physically present, or "
           "real-time audio-video where allowed); otherwise the home health agency or pharmacy route applies",

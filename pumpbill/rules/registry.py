@@ -1,6 +1,7 @@
-"""The rule registry, in the style of ruff: a stable code, a name for the bad pattern, a one-line
-message with the evidence, a fix, and a docs text with fixed sections. The CLI's ``rules`` and
-``explain``, the book's rule catalogue and the exercise feedback all read this one registry.
+"""The rule registry, in the style of ruff: a stable code, a name for the bad pattern (a slug that never
+changes), a plain-English title for people, a one-line message with the evidence, a fix, and a docs text
+with fixed sections. The CLI's ``rules`` and ``explain``, the book's rule catalogue and the exercise
+feedback all read this one registry.
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ class Rule:
     since: str = "0.1.0"
     supersedes: tuple[str, ...] = ()
     confidence: str | None = None  # defaults to the source's
+    title: str = ""  # plain English for coders; ``name`` stays the stable machine name
 
     @property
     def family(self) -> str:
@@ -114,8 +116,8 @@ class Rule:
         return self.confidence or SOURCES[self.source].confidence
 
     def describe(self) -> dict[str, Any]:
-        return {"code": self.code, "name": self.name, "family": self.family, "severity": self.severity,
-                "message": self.message, "fix": self.fix, "what": self.what, "why": self.why,
+        return {"code": self.code, "name": self.name, "title": self.title, "family": self.family,
+                "severity": self.severity, "message": self.message, "fix": self.fix, "what": self.what, "why": self.why,
                 "correct": self.correct, "source": self.source_title, "confidence": self.confidence_level,
                 "since": self.since}
 
@@ -123,10 +125,11 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(code: str, name: str, severity: Severity, *, message: str, fix: str, what: str, why: str,
+def rule(code: str, name: str, severity: Severity, *, title: str, message: str, fix: str, what: str, why: str,
          correct: str, source: str, since: str = "0.1.0", supersedes: tuple[str, ...] = (),
          confidence: str | None = None) -> Callable[[Check], Check]:
-    """Register a check function under a stable code."""
+    """Register a check function under a stable code. ``title`` is what a coder reads (page heading,
+    ``explain``, widgets); ``name`` is the slug scripts and old links rely on."""
 
     def register(fn: Check) -> Check:
         if code in REGISTRY:
@@ -135,9 +138,11 @@ def rule(code: str, name: str, severity: Severity, *, message: str, fix: str, wh
             raise ValueError(f"bad rule code {code}")
         if source not in SOURCES:
             raise ValueError(f"{code}: unknown source {source}")
+        if not title.strip() or title == name or "{" in title or len(title) > 70:
+            raise ValueError(f"{code}: the title must be plain English, at most 70 characters")
         REGISTRY[code] = Rule(code, name, severity, message, fix, " ".join(what.split()),
                               " ".join(why.split()), " ".join(correct.split()), source, fn, since,
-                              supersedes, confidence)
+                              supersedes, confidence, title)
         return fn
 
     return register

@@ -18,6 +18,7 @@ SRC = "cpt-family"
 
 
 @rule("PB001", "pump-code-mismatch", "error",
+      title="Billed code doesn't match the documented work",
       message="billed {billed}, but the documentation supports {expected}: {why}",
       fix="Bill {expected}, the code the documented work supports",
       what="A billed pump-service code differs from the one code the documented services support "
@@ -38,6 +39,7 @@ def pump_code_mismatch(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB002", "refill-code-without-reprogramming", "error",
+      title="Reprogramming-and-refill code billed without reprogramming",
       message="{billed} includes reprogramming, but no reprogramming is documented",
       fix="Bill {expected} for a refill without reprogramming",
       what="62369 or 62370 is billed although the note documents no reprogramming.",
@@ -55,6 +57,7 @@ def refill_code_without_reprogramming(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB003", "physician-code-without-physician", "error",
+      title="Physician code billed when the physician didn't do the work",
       message="{billed} requires a physician/QHP to perform the service, but the note says: {performer}",
       fix="{fix_text}",
       what="62370 or 95991 is billed when the service was not performed personally by a physician or "
@@ -78,6 +81,7 @@ def physician_code_without_physician(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB004", "spinal-code-wrong-route", "error",
+      title="Spinal pump code billed for a pump that isn't spinal",
       message="{billed} is for intrathecal/epidural pumps, but this pump is {pump}",
       fix="Use the code for this device: 95990/95991 for a brain reservoir, 96522 systemic, 96521 portable",
       what="62367-62370 billed for a pump that is not an implanted intrathecal or epidural pump.",
@@ -95,6 +99,7 @@ def spinal_code_wrong_route(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB005", "family-code-nonprogrammable", "error",
+      title="Programmable-pump code billed for a non-programmable pump",
       message="{billed} billed for a non-programmable pump, which cannot be analysed or reprogrammed",
       fix="Bill the refill as 95990/95991; nothing else applies to a constant-flow pump",
       what="62367-62370 billed for a non-programmable (constant-flow, e.g. gas-driven) pump.",
@@ -111,6 +116,7 @@ def family_code_nonprogrammable(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB006", "programming-on-nonprogrammable", "warning",
+      title="Analysis or reprogramming recorded for a non-programmable pump",
       message="the note documents {what} on a non-programmable pump",
       fix="Correct the note: a constant-flow pump is refilled, not interrogated or reprogrammed",
       what="Electronic analysis or reprogramming documented for a non-programmable pump.",
@@ -128,6 +134,7 @@ def programming_on_nonprogrammable(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB007", "volume-update-as-reprogramming", "warning",
+      title="Volume or alarm-date update billed as reprogramming",
       message="{billed} counts '{changes}' as reprogramming; under the strict reading it is not (pumpbill's "
               "default reading; there is no national CMS definition, so check your MAC)",
       fix="Bill {expected}, or document a change to the dose, rate, mode, bolus or concentration and its reason",
@@ -151,6 +158,7 @@ def volume_update_as_reprogramming(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB008", "programming-at-implant", "error",
+      title="Pump programming billed with the implant",
       message="{billed} billed with the pump implant (62362), which includes the initial programming",
       fix="Remove {billed}: initial programming is part of 62362",
       what="62367-62370 reported for the initial programming done at the implant session.",
@@ -165,6 +173,7 @@ def programming_at_implant(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB009", "pump-service-not-documented", "error",
+      title="Pump service billed but not documented",
       message="{billed} billed, but the note documents no pump service",
       fix="Remove {billed}, or document the analysis, reprogramming or refill that was done",
       what="A pump-service code billed when the note records no analysis, reprogramming or refill.",
@@ -179,6 +188,7 @@ def pump_service_not_documented(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB010", "pump-service-not-billed", "warning",
+      title="Documented pump service not billed",
       message="the note supports {expected}, but no pump-service code is billed",
       fix="Add {expected} to the claim",
       what="A documented, billable pump service with no pump-service line on the claim.",
@@ -192,6 +202,7 @@ def pump_service_not_billed(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB011", "alarm-threshold-disputed", "info",
+      title="Only an alarm threshold changed: reprogramming is disputed",
       message="only an alarm threshold was changed: not reprogramming under the strict reading (pumpbill's "
               "default), reprogramming under the lenient one; verify with the payer",
       fix="Keep the payer's written position on alarm-setting changes with the claim",

@@ -16,6 +16,7 @@ from .registry import Context, Hit, rule
 
 
 @rule("PB201", "pump-service-units-above-one", "error",
+      title="Pump service billed with more than one unit",
       message="{code} billed with {units} units; a pump service is one unit per session (MUE {mue} per day: "
               "the whole line is denied)",
       fix="Bill {code} x 1",
@@ -43,6 +44,7 @@ def _drug_lines(ctx: Context):
 
 
 @rule("PB202", "drug-units-mismatch", "error",
+      title="Drug units don't match the amount placed in the pump",
       message="{code} billed with {units} units; the note supports {expected} ({explain})",
       fix="Bill {code} x {expected}",
       what="The units on the drug line do not match the amount placed into the pump.",
@@ -58,6 +60,7 @@ def drug_units_mismatch(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB203", "drug-billed-in-mg", "error",
+      title="Drug units billed in milligrams, not billing units",
       message="{code} billed with {units} units, the drug amount in mg; the billing unit is {unit}, so {expected}",
       fix="Divide the amount by the billing unit: {code} x {expected}",
       what="Drug units billed as milligrams (or micrograms) instead of HCPCS billing units.",
@@ -75,6 +78,7 @@ def drug_billed_in_mg(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB204", "residual-drug-billed", "error",
+      title="Drug units include the residual taken out of the pump",
       message="{code} units ({units}) include the residual drug aspirated from the pump; bill only what was "
               "placed in the pump ({expected})",
       fix="Bill {code} x {expected}; document the residual volume, do not bill it",
@@ -96,6 +100,7 @@ def residual_drug_billed(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB205", "wrong-drug-code", "error",
+      title="Drug code doesn't match the drug in the pump",
       message="{code} billed, but the drug placed in the pump is {drug} ({expected})",
       fix="Bill {expected} for {drug}",
       what="A drug J-code that does not match the drug documented for the refill.",
@@ -116,6 +121,7 @@ def wrong_drug_code(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB206", "deleted-code-j1170", "error",
+      title="Deleted hydromorphone code J1170 billed",
       message="J1170 billed for {dos}; J1170 was terminated on {term}: use J1171 (per 0.1 mg)",
       fix="Bill J1171 with units per 0.1 mg",
       what="HCPCS J1170 (hydromorphone, up to 4 mg) for a date of service after its termination date.",
@@ -130,6 +136,7 @@ def deleted_code_j1170(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB212", "j1171-before-2024-10", "error",
+      title="Hydromorphone code J1171 billed before it existed",
       message="J1171 billed for {dos}; J1171 is valid from {start}: before that, hydromorphone was J1170 "
               "(up to 4 mg)",
       fix="Bill J1170 with units per 4 mg for a date of service before {start}",
@@ -145,6 +152,7 @@ def j1171_before_its_date(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB207", "drug-line-missing", "warning",
+      title="Drug the practice bought is not billed",
       message="the practice bought {drug}, but no {code} line is on the claim; report the drug with its refill",
       fix="Add {code} x {units} to the same claim as the refill",
       what="A practice-supplied (buy-and-bill) drug with no drug line on the refill's claim.",
@@ -162,6 +170,7 @@ def drug_line_missing(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB208", "drug-not-purchased-billed", "error",
+      title="Drug billed that the practice didn't buy",
       message="{code} billed, but the drug was {supplied}; the practice bills only drugs it bought",
       fix="Remove the {code} line",
       what="A drug line on the practitioner's claim for a drug the practice did not buy (pharmacy- or "
@@ -179,6 +188,7 @@ def drug_not_purchased_billed(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB209", "trial-code-for-refill", "error",
+      title="Trial baclofen code billed for a refill",
       message="J0476 (intrathecal baclofen trial, per 50 mcg) billed for a pump refill; use J0475 (per 10 mg)",
       fix="Bill J0475 x {units}",
       what="J0476, the screening-bolus (trial) baclofen code, on a pump-refill claim.",
@@ -220,6 +230,7 @@ _MUE_WHY = ("When the units on a line (for indicators 2 and 3, the day's lines t
 
 
 @rule("PB210", "mue-exceeded", "error",
+      title="Units above the MUE: the whole line is denied",
       message="{code} billed {units} units on {dos}; the MUE is {mue} (adjudication indicator {mai}): "
               "the whole line is denied, not cut back; {provenance}",
       fix="Bill the units the record supports; an indicator 2 MUE is absolute (no appeal), and above an indicator "
@@ -235,6 +246,7 @@ def mue_exceeded(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("PB213", "mue-exceeded-appealable", "warning",
+      title="Units above an appealable MUE",
       message="{code} billed {units} units on {dos}; the MUE is {mue} (adjudication indicator 3): the whole line "
               "will be denied, not cut back; appeal with the record if the units are right; {provenance}",
       fix="Check the units against the record; if they are right, bill them and appeal the denial with the "
