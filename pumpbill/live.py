@@ -58,14 +58,17 @@ def _stub_ipython() -> None:
 
 
 def _send(message: dict[str, Any]) -> None:
+    """JSON only: a state with binary parts (Python to page) raises, and the page then shows the locked
+    snapshot with a message instead of a widget that silently lost data. No book widget sends any."""
     if _post is not None:
-        _post(json.dumps(message, separators=(",", ":"), default=str))
+        _post(json.dumps(message, separators=(",", ":")))
 
 
 def install(post: Post) -> Callable[[], None]:
     """Route every widget comm to ``post``; returns a function that undoes it (for tests)."""
     global _post
-    os.environ.setdefault("JUPYTER_WIDGETS_ECHO", "0")  # the page already holds what it sent
+    echo = os.environ.get("JUPYTER_WIDGETS_ECHO")
+    os.environ["JUPYTER_WIDGETS_ECHO"] = "0"  # the page already holds what it sent (read at ipywidgets' import)
     _stub_ipython()
     import comm
     from comm.base_comm import BaseComm
@@ -84,6 +87,10 @@ def install(post: Post) -> Callable[[], None]:
         global _post
         comm.create_comm = previous
         _post = None
+        if echo is None:
+            os.environ.pop("JUPYTER_WIDGETS_ECHO", None)
+        else:
+            os.environ["JUPYTER_WIDGETS_ECHO"] = echo
 
     return undo
 

@@ -130,9 +130,10 @@ def code_chooser() -> W.Widget:
     route = W.Dropdown(options=[("intrathecal", "intrathecal"), ("epidural", "epidural"),
                                 ("intraventricular (brain)", "intraventricular"), ("intravenous", "intravenous"),
                                 ("intra-arterial", "intra_arterial")], description="Route")
-    analysis = W.Checkbox(value=True, description="electronic analysis")
-    reprog = W.Checkbox(value=True, description="reprogramming")
-    refill = W.Checkbox(value=True, description="refill")
+    wide = W.Layout(width="auto")  # the whole label, at any width
+    analysis = W.Checkbox(value=True, description="electronic analysis", indent=False, layout=wide)
+    reprog = W.Checkbox(value=True, description="reprogramming", indent=False, layout=wide)
+    refill = W.Checkbox(value=True, description="refill", indent=False, layout=wide)
     change = W.Dropdown(options=CHANGES, description="Changed")
     performer = W.Dropdown(options=PERFORMERS, description="Done by")
     pos = W.Dropdown(options=POS_CHOICES, description="POS")
@@ -245,6 +246,9 @@ claim:
 """
 
 
+STALE_CLAIM = "<p><i>The scenario changed: click Check to check it.</i></p>"
+
+
 @_never_raises
 def claim_html(text: str) -> str:
     """Check a scenario with its billed claim: each finding with its rule, and the right claim."""
@@ -265,7 +269,19 @@ def claim_checker(text: str = EXAMPLE_CLAIM) -> W.Widget:
     area = W.Textarea(value=text, layout=W.Layout(width="100%", height="380px"))
     button = W.Button(description="Check", button_style="primary")
     out = W.HTML(value=claim_html(text))
-    button.on_click(lambda _b: setattr(out, "value", claim_html(area.value)))
+    checked = {"text": text}
+
+    def check_it(_b: Any = None) -> None:
+        checked["text"] = area.value
+        out.value = claim_html(area.value)
+
+    def edited(_c: Any = None) -> None:
+        # the findings were for the text as it was: say so at once rather than show them for the new text
+        if area.value != checked["text"] and not out.value.startswith(STALE_CLAIM):
+            out.value = STALE_CLAIM
+
+    button.on_click(check_it)
+    area.observe(edited, names="value")
     return W.VBox([W.HTML(f"<small>{escape(DISCLAIMER)}</small>"), area, button, out])
 
 
@@ -428,7 +444,8 @@ def refill_planner() -> W.Widget:
     drug = W.Dropdown(options=sorted(facts.DRUGS), value="baclofen", description="Drug")
     conc = W.Text(value="2000 mcg/mL", description="Conc.", continuous_update=True)
     dose = W.Text(value="400 mcg", description="Daily dose", continuous_update=True)
-    undiluted = W.Checkbox(value=False, description="undiluted (ziconotide)")
+    undiluted = W.Checkbox(value=False, description="undiluted (ziconotide)", indent=False,
+                           layout=W.Layout(width="auto"))
     out = W.HTML()
 
     def update() -> None:
@@ -498,5 +515,7 @@ def spot_the_error(seed: int = 0) -> W.Widget:
 
     button.on_click(lambda _b: setattr(out, "value", spot_html(cases[pick.value][1], answer.value,
                                                               cases[pick.value][0])))
+    # a verdict is for the answer it was given: a new choice clears it
+    answer.observe(lambda _c: setattr(out, "value", ""), names="value")
     _live([pick], show)
     return W.VBox([pick, shown, answer, button, out])

@@ -131,6 +131,31 @@ def test_a_changed_answer_withdraws_the_old_feedback():
     assert "Your answer changed" in w.pumpbill["out"].value and "right" not in w.pumpbill["out"].value
 
 
+def test_a_line_added_after_the_check_withdraws_the_old_feedback_too():
+    ex = public_exercise("f01-refill-no-reprogramming")
+    for mode, button, shown in (("practice", "check", "right"), ("assignment", "save", "download")):
+        w = exercise_widget(ex, mode=mode, trainee="t07")
+        f = w.pumpbill["form"].claim
+        f.fill([{"code": "95990"}, {"code": "J0475", "modifiers": ["JZ"], "units": 4}], ["Z45.1", "G80.1"])
+        w.pumpbill[button]()
+        assert shown in w.pumpbill["out"].value.lower(), mode
+        f.add_line()  # line 3: added after the check or the save
+        assert "Your answer changed" in w.pumpbill["out"].value, mode
+        w.pumpbill[button]()
+        f.lines[2].code.value = "A4220"  # typing on the new line withdraws it again
+        assert "Your answer changed" in w.pumpbill["out"].value, mode
+
+
+def test_the_graded_diagnoses_are_the_pump_service_lines_wherever_it_sits():
+    form = ClaimForm()
+    form.fill([{"code": "99214", "modifiers": ["25"]}, {"code": "62370"}], ["K59.03", "Z45.1", "M96.1"])
+    form.lines[0].pointer.value = "A"  # the E/M line, first on the form, points to its own problem
+    form.lines[1].pointer.value = "BC"
+    assert form.answer_data()["diagnoses"] == ["Z45.1", "M96.1"]
+    form.lines[1].code.value = "99213"  # no pump-service line: line 1's pointer
+    assert form.answer_data()["diagnoses"] == ["K59.03"]
+
+
 # --- placeholders and pages never give an answer --------------------------------------------------------------
 
 

@@ -193,7 +193,7 @@ def test_uncertain_diagnosis_is_written_as_uncertain_and_in_words():
 
 
 def test_em_problem_and_same_session_procedure_in_words():
-    c07 = chart_note_text(BY_ID["c07-em-with-25"])
+    c07 = chart_note_text(BY_ID["c07-em-same-visit-problem"])
     assert "Problem addressed: Drug induced constipation" in c07
     c14 = chart_note_text(BY_ID["c14-review-programming-at-implant"])
     assert "implantation of a programmable pump" in c14 and "62362" not in c14

@@ -98,3 +98,32 @@ def test_rule_catalogue_is_generated_from_the_registry(tmp_path):
     index = index_markdown()
     assert all(f"[{c}]({c.lower()}.md)" in index for c in REGISTRY)
     assert write(tmp_path) == pages  # idempotent
+
+
+def test_book_widgets_withdraw_an_answer_when_its_input_changes():
+    """A verdict belongs to the input it was computed for: the claim checker and spot-the-error clear theirs."""
+    import ipywidgets as W
+
+    from pumpbill.widgets import EXAMPLE_CLAIM, STALE_CLAIM, claim_checker, spot_the_error
+
+    def walk(w):
+        yield w
+        for c in getattr(w, "children", ()):
+            yield from walk(c)
+
+    w = claim_checker()
+    area = next(x for x in walk(w) if isinstance(x, W.Textarea))
+    out = [x for x in walk(w) if isinstance(x, W.HTML)][-1]
+    assert "PB002" in out.value
+    area.value = EXAMPLE_CLAIM.replace('{code: "62369", units: 1', '{code: "95990", units: 1')
+    assert out.value == STALE_CLAIM
+    next(x for x in walk(w) if isinstance(x, W.Button)).click()
+    assert "PB002" not in out.value and out.value != STALE_CLAIM
+
+    w = spot_the_error()
+    answer = next(x for x in walk(w) if getattr(x, "description", "") == "Error")
+    out = [x for x in walk(w) if isinstance(x, W.HTML)][-1]
+    next(x for x in walk(w) if isinstance(x, W.Button)).click()
+    assert out.value
+    answer.value = next(v for _label, v in answer.options if v != answer.value)
+    assert out.value == ""

@@ -80,7 +80,8 @@ def _mark_cells(app: Sphinx, doctree: nodes.document) -> None:
             logger.warning("widget cell %s: its source was not found; it stays a snapshot", index,
                            location=docname, type="pumpbill", subtype="live")
             continue
-        code = json.dumps(source["source"]).replace("</", "<\\/")
+        # JSON in a <script>: no "<" at all, so neither "</script" nor "<!--" can end or bend it
+        code = json.dumps(source["source"]).replace("<", "\\u003c")
         cell["classes"].append("pb-live-cell")
         cell.insert(0, nodes.raw("", f'<script type="{CELL_MIME}">{code}</script>', format="html"))
     app.env.metadata[docname]["pumpbill_live"] = True

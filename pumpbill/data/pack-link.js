@@ -49,7 +49,8 @@
       const code = JSON.parse(script.textContent);
       if (!code.includes(mark) || code.includes(mark + ", pack=")) return;
       const args = ", pack=" + JSON.stringify(ref) + ", page_url=" + JSON.stringify(window.location.href);
-      script.textContent = JSON.stringify(code.replace(mark, mark + args));
+      // a function, not a string: "$&", "$`" and "$'" in a link must stay plain text
+      script.textContent = JSON.stringify(code.replace(mark, () => mark + args));
       cell = script.closest(".pb-live-cell");
     });
     if (cell) {

@@ -16,6 +16,8 @@ from typing import Any
 
 import ipywidgets as W
 
+from ..facts import PUMP_SERVICE_CODES as SERVICE_CODES
+
 #: A CMS-1500 page holds six service lines; box 21 holds twelve diagnoses.
 MAX_LINES = 6
 LETTERS = "ABCDEFGHIJKL"
@@ -108,6 +110,7 @@ class ClaimForm:
 
     def __init__(self, *, with_diagnoses: bool = True, lines: int = 2) -> None:
         self.with_diagnoses = with_diagnoses
+        self._watchers: list[Any] = []
         self.dx = [_text(f"21{c}", PLACEHOLDERS["dx"], "10em") for c in LETTERS]
         self.lines = [ServiceLine(i + 1) for i in range(max(1, min(lines, MAX_LINES)))]
         self.add = W.Button(description="Add line", icon="plus", tooltip="Add a service line (up to six)")
@@ -125,10 +128,21 @@ class ClaimForm:
                   self.rows, W.HBox([self.add, self.add_note])]
         self.box = W.VBox(parts)
 
+    def on_change(self, callback: Any) -> None:
+        """Call ``callback`` whenever any field changes, including the fields of lines added later."""
+        self._watchers.append(callback)
+        for w in self.widgets():
+            w.observe(callback, names="value")
+
     def add_line(self, _b: Any = None) -> None:
         if len(self.lines) >= MAX_LINES:
             return
-        self.lines.append(ServiceLine(len(self.lines) + 1))
+        line = ServiceLine(len(self.lines) + 1)
+        self.lines.append(line)
+        for callback in self._watchers:
+            for w in [line.date, line.pos, line.code, *line.modifiers, line.pointer, line.units]:
+                w.observe(callback, names="value")
+            callback(None)  # a new line is a changed answer
         self.rows.children = [ln.box for ln in self.lines]
         if len(self.lines) >= MAX_LINES:
             self.add.disabled = True
@@ -158,7 +172,12 @@ class ClaimForm:
         lines = [read_line(ln, set(by_letter) if self.with_diagnoses else set(LETTERS)) for ln in filled]
         data: dict[str, Any] = {"lines": lines}
         if self.with_diagnoses:
-            first = read_pointer(filled[0], set(by_letter)) if filled else []
+            # graded: the diagnoses of the pump service, in its pointer's order, wherever that line sits on the
+            # form (line order means nothing on a CMS-1500); without such a line, line 1; without a pointer,
+            # box 21's order
+            service = next((ln for ln in filled if ln.code.value.strip().upper() in SERVICE_CODES), None)
+            pointed = service or (filled[0] if filled else None)
+            first = read_pointer(pointed, set(by_letter)) if pointed is not None else []
             data["diagnoses"] = [by_letter[c] for c in first] if first else list(by_letter.values())
         return data
 

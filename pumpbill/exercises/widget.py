@@ -196,6 +196,14 @@ class _Form:
     def widgets(self) -> list[W.Widget]:
         return (self.claim or self.rules or self.doc).widgets()  # type: ignore[union-attr]
 
+    def on_change(self, callback: Any) -> None:
+        """``callback`` on any change of the answer, including claim lines added later."""
+        if self.claim is not None:
+            self.claim.on_change(callback)
+        else:
+            for w in self.widgets():
+                w.observe(callback, names="value")
+
     def answer(self) -> Answer:
         if self.claim is not None:
             data = self.claim.answer_data()
@@ -274,8 +282,7 @@ def exercise_widget(ex: Exercise | dict[str, Any], mode: str = "practice", train
         if out.value and out.value != stale_text and "role='alert'" not in out.value:
             out.value = stale_text
 
-    for w in form.widgets():
-        w.observe(stale, names="value")
+    form.on_change(stale)
     if mode == "practice":
         check = W.Button(description="Check", button_style="primary")
         hint = W.Button(description="Hint")
@@ -297,6 +304,15 @@ def exercise_widget(ex: Exercise | dict[str, Any], mode: str = "practice", train
                     "hint": on_hint, "save": on_save, "stale": stale, "trainee": id_field, "exercise": ex,
                     "buttons": buttons}
     return box
+
+
+def _close_tree(w: W.Widget, keep: W.Widget | None = None) -> None:
+    """Close a widget and everything in it (a Box does not close its children), except ``keep``."""
+    if w is keep:
+        return
+    for child in getattr(w, "children", ()):
+        _close_tree(child, keep)
+    w.close()
 
 
 def _due_text(due: str | None) -> str:
@@ -372,6 +388,8 @@ def exercise_picker(mode: str = "practice", trainee: str | None = None, set_ids:
             return
         data = exs[index]
         state["shown"] = (set_pick.value, data["id"])
+        for old in holder.children:  # the previous exercise's widgets are closed, not left to pile up
+            _close_tree(old, keep=id_field)
         holder.children = [exercise_widget(data, mode=mode, id_field=id_field, link_base=link_base,
                                            hand_in=hand_in)]
 

@@ -1,6 +1,6 @@
 """Live widgets in place (lite/sphinx_ext/pumpbill_live.py), in headless Chromium, offline.
 
-A widget page shows the build's snapshot first, inert and labelled; Python (Pyodide in a web worker) then
+A widget page shows the build's snapshot first, locked and labelled; Python (Pyodide in a web worker) then
 runs the page's own cell and the live widget replaces the snapshot in place. For each widget kind the test
 waits for it to be live, makes a change the way a person would (keyboard where a person types) and waits
 for the output to become what the engine computes for the same change: the expected outputs are computed
@@ -167,13 +167,13 @@ def one_copy(page, cell) -> None:
     assert page.locator("iframe").count() == 0, "a live widget must not need a frame"
     assert cell.locator(".cell_output > .widget-subarea").count() == 1, "snapshot and live copy both shown"
     assert cell.locator(".cell_output script[type='application/vnd.jupyter.widget-view+json']").count() == 0
-    assert cell.locator(".cell_output[inert]").count() == 0, "the live widget is still inert"
+    assert cell.locator(".pb-live-widget [aria-disabled='true']").count() == 0, "the live widget is still locked"
     assert page.locator(".jp-CodeConsole, .jp-InputPrompt").count() == 0
 
 
 # -- tests -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", KINDS, ids=[k.name.replace(" ", "-") for k in KINDS])
-def test_snapshot_is_inert_and_labelled_until_python_runs(kind: Kind, site_url: str, visit) -> None:
+def test_snapshot_is_locked_and_labelled_until_python_runs(kind: Kind, site_url: str, visit) -> None:
     """With Python not started, the snapshot shows the engine's default answer, and cannot be changed."""
     page = visit.page
     page.add_init_script(NO_AUTOSTART)
@@ -183,7 +183,10 @@ def test_snapshot_is_inert_and_labelled_until_python_runs(kind: Kind, site_url: 
     assert cell.get_attribute("data-live") == "snapshot"
     bar = cell.locator(".pb-live-bar")
     assert "Snapshot" in bar.inner_text() and "default case" in bar.inner_text()
-    assert cell.locator(".cell_output").evaluate("e => e.inert") is True
+    controls = cell.locator(".cell_output :is(input, select, textarea, button)")
+    assert controls.count() > 0
+    assert cell.locator(".cell_output :is(input, select, textarea, button):not([disabled])").count() == 0, \
+        "a snapshot control is usable"
     # the answer shown is the engine's for the values shown
     assert texts(page, cell) == html_texts(kind.build())
     # a person cannot change it: clicks do not reach it, Tab does not enter it
@@ -195,7 +198,10 @@ def test_snapshot_is_inert_and_labelled_until_python_runs(kind: Kind, site_url: 
     out = cell.locator(".cell_output")
     for _ in range(6):
         page.keyboard.press("Tab")
-        assert not out.evaluate("o => o.contains(document.activeElement)"), "Tab entered the inert snapshot"
+        # its links (a rule page) and scroll boxes may take focus; no control may
+        assert not out.evaluate("o => o.contains(document.activeElement) && "
+                                "document.activeElement.matches('input, select, textarea, button')"), \
+            "Tab reached a control of the locked snapshot"
     assert start.is_visible()
     visit.check()
 
@@ -239,6 +245,24 @@ def test_live_widget_follows_a_change(kind: Kind, site_url: str, visit, capsys) 
     t_change = time.perf_counter() - t
     report(capsys, f"{kind.name:22} {kind.page:36} navigation -> live {t_live:5.1f} s, "
                    f"change -> output {t_change:5.2f} s")
+    visit.check()
+
+
+def test_when_python_stops_the_live_widget_gives_way_to_the_locked_snapshot(site_url: str, visit) -> None:
+    """After a change, Python stops: the changed live widget goes, the default snapshot comes back locked."""
+    page = visit.page
+    cell, _ = go_live(page, site_url + "book/choosing/family.html")
+    default = texts(page, cell)
+    cell.get_by_label("Done by", exact=True).select_option(label="physician")
+    page.wait_for_function("c => document.querySelector(c).innerText.includes('62370')",
+                           arg=LIVE + " .pb-live-widget", timeout=CHANGE_TIMEOUT_MS)
+    page.evaluate("() => window.pumpbillLive.fail('stopped by the test')")
+    assert cell.get_attribute("data-live") == "failed"
+    assert cell.locator(".pb-live-widget").count() == 0, "the live widget outlived Python"
+    assert texts(page, cell) == default, "the snapshot is not the default case"
+    assert cell.locator(".cell_output :is(input, select, textarea):not([disabled])").count() == 0
+    assert "stopped" in cell.locator(".pb-live-bar").inner_text()
+    assert cell.get_by_role("button", name="Try again").is_visible()
     visit.check()
 
 

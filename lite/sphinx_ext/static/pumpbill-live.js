@@ -1,12 +1,13 @@
 /* Live widgets in place (lite/sphinx_ext/pumpbill_live.py).
  *
  * A widget cell's static snapshot shows the executed default case only, so until Python runs it is
- * inert: its controls cannot be used and a bar on the widget says "Snapshot". Python (Pyodide, in a web
- * worker) starts by itself when the page opens, unless the reader turned that off; when it is ready, the
- * page's own cell runs again and the live widget replaces the snapshot in place, rendered by the same
- * @jupyter-widgets/html-manager. While Python is working on a change the widget says "Updating…" and its
- * answer is dimmed; if Python stops, the widget goes back to an inert state: it never shows an answer
- * that does not match its inputs.
+ * locked: its controls are disabled (its text stays readable) and a bar on the widget says "Snapshot".
+ * Python (Pyodide, in a web worker) starts by itself when the page opens, unless the reader turned that
+ * off; when it is ready, the page's own cell runs again and the live widget replaces the snapshot in place,
+ * rendered by the same @jupyter-widgets/html-manager. While Python is working on a change the answer is
+ * dimmed and the bar says "Updating…"; if Python stops or a message cannot be handled, the live widget is
+ * removed and the locked snapshot comes back with a message: a widget never shows an answer that does not
+ * match its inputs.
  *
  * State for tests and benchmarks: each cell's data-live ("snapshot", "starting", "live", "failed") and
  * window.pumpbillLive (pending messages; times in ms since navigation start: t0 when this script ran,
@@ -21,6 +22,7 @@
   const WORKER = new URL("pumpbill-live-worker.mjs", me.src).href;
   const AUTO_KEY = "pumpbill-live-autostart";
   const VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]';
+  const CONTROLS = "input, select, textarea, button";
   const BUSY_AFTER_MS = 150;
 
   const live = (window.pumpbillLive = {
@@ -43,10 +45,6 @@
   }
   const autostart = () => (stored(AUTO_KEY) ?? me.dataset.autostart ?? "true") !== "false";
 
-  // -- the bar on each widget ---------------------------------------------------------------
-  const cells = Array.from(document.querySelectorAll(".pb-live-cell"));
-  let autoId = 0;
-
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -57,22 +55,39 @@
     return node;
   }
 
+  // -- the snapshot: locked until the live widget replaces it ----------------------------------
+  function lockControls(root) {
+    root.querySelectorAll(CONTROLS).forEach((c) => {
+      if (c.closest(".pb-live-widget")) return;
+      c.disabled = true;
+      c.setAttribute("aria-disabled", "true");
+    });
+  }
+
   function setUp(cell) {
     const output = cell.querySelector(".cell_output");
     if (!output) return null;
     const badge = el("span", { class: "pb-live-badge" }, "Snapshot");
     const msg = el("span", { class: "pb-live-msg" });
+    // the status region changes with the stage only; the seconds counter sits outside it
     const status = el("span", { class: "pb-live-status", role: "status", "aria-live": "polite" }, badge, " ", msg);
+    const clock = el("span", { class: "pb-live-clock", "aria-hidden": "true" });
     const button = el("button", { type: "button", class: "pb-live-start" }, "Start live Python");
-    const id = `pb-live-auto-${++autoId}`;
+    const id = `pb-live-auto-${cells.indexOf(cell) + 1}`;
     const auto = el("input", { type: "checkbox", id });
     auto.checked = autostart();
     const autoLabel = el("label", { for: id, class: "pb-live-auto" }, auto, " Start Python automatically on pages with widgets");
-    const bar = el("div", { class: "pb-live-bar" }, status, button, autoLabel);
+    const bar = el("div", { class: "pb-live-bar", tabindex: "-1" }, status, clock, button, autoLabel);
     cell.insertBefore(bar, output);
     output.classList.add("pb-live-output");
-    output.inert = true;
-    button.addEventListener("click", () => startPython());
+    // the snapshot is drawn after page load by the embed manager: lock whatever it draws
+    lockControls(output);
+    const observer = new MutationObserver(() => lockControls(output));
+    observer.observe(output, { childList: true, subtree: true });
+    button.addEventListener("click", () => {
+      bar.focus(); // the button hides itself: keep the keyboard where it was
+      startPython();
+    });
     auto.addEventListener("change", () => {
       store(AUTO_KEY, auto.checked ? "true" : "false");
       document.querySelectorAll(".pb-live-auto input").forEach((box) => (box.checked = auto.checked));
@@ -80,18 +95,21 @@
     // the cell's code is read when Python is ready: a course-pack link (pumpbill/data/pack-link.js) adds
     // its arguments to it first
     const code = () => JSON.parse(cell.querySelector('script[type="text/x-pumpbill-cell"]').textContent);
-    return { cell, output, bar, badge, msg, button, code };
+    return { cell, output, bar, badge, msg, clock, button, code, observer, holder: null, snapshot: [] };
   }
 
+  const cells = Array.from(document.querySelectorAll(".pb-live-cell"));
   const widgets = cells.map(setUp).filter(Boolean);
 
   function show(w, state, text) {
     w.cell.dataset.live = state;
-    w.badge.textContent = { live: "Live", starting: "Snapshot", failed: "Snapshot", snapshot: "Snapshot" }[state];
+    w.badge.textContent = state === "live" ? "Live" : "Snapshot";
     w.msg.textContent = text;
-    w.button.hidden = state !== "snapshot" && state !== "failed";
+    w.clock.textContent = "";
+    // "Try again" only when Python itself stopped (a new worker can start); not for one failed cell
+    w.button.hidden = !(state === "snapshot" || (state === "failed" && !worker));
     w.button.textContent = state === "failed" ? "Try again" : "Start live Python";
-    w.output.inert = state !== "live";
+    w.output.classList.toggle("pb-live-locked", state !== "live");
   }
 
   const SNAPSHOT_TEXT =
@@ -102,12 +120,13 @@
   let worker = null;
   let clock = null;
   let manager = null;
-  const comms = new Map();
-  const callbacks = new Map();
-  const runs = new Map();
+  let comms = new Map();
+  let callbacks = new Map();
+  let runs = new Map();
   let seq = 0;
 
   function send(message, buffers) {
+    if (!worker) return;
     if (buffers && buffers.length) {
       // binary parts of a state (a file upload's content) travel as copies, beside the JSON
       const copies = buffers.map((b) => new Uint8Array(b.buffer || b, b.byteOffset || 0, b.byteLength).slice());
@@ -121,9 +140,11 @@
       this.target_name = targetName;
       this.onMsg = null;
       this.onClose = null;
+      this.queue = []; // messages that arrive before the model has registered its handler
     }
     on_msg(cb) {
       this.onMsg = cb;
+      this.queue.splice(0).forEach((m) => deliver(this, m));
     }
     on_close(cb) {
       this.onClose = cb;
@@ -143,9 +164,18 @@
     }
   }
 
+  function deliver(comm, m) {
+    if (!comm.onMsg) {
+      comm.queue.push(m);
+      return;
+    }
+    Promise.resolve(comm.onMsg({ content: { comm_id: m.comm_id, data: m.data }, metadata: m.metadata, buffers: [] }))
+      .catch((error) => fail(`a widget update could not be shown: ${error}`));
+  }
+
   let busyTimer = null;
   function busy(delta) {
-    live.pending += delta;
+    live.pending = Math.max(0, live.pending + delta);
     if (live.pending > 0 && !busyTimer) {
       busyTimer = setTimeout(() => {
         if (live.pending > 0) widgets.forEach((w) => w.cell.classList.add("pb-live-busy"));
@@ -179,32 +209,54 @@
     });
   }
 
+  /* Python stopped, or the page could not follow it: no live widget may stay on screen. */
   function fail(text) {
+    if (live.state === "failed") return;
     clearInterval(clock);
     live.state = "failed";
     if (worker) worker.terminate();
     worker = null;
-    widgets.forEach((w) =>
-      show(w, "failed", `Live Python could not run (${text}). The snapshot shows the default case only.`),
-    );
+    manager = null;
+    comms = new Map();
+    callbacks = new Map();
+    runs.forEach((done) => done({ error: text }));
+    runs = new Map();
+    live.pending = 1;
+    busy(-1);
+    widgets.forEach((w) => {
+      if (w.holder) {
+        w.holder.remove();
+        w.holder = null;
+        w.output.append(...w.snapshot);
+        w.snapshot = [];
+      }
+      show(w, "failed", `Live Python stopped (${text}). The snapshot shows the default case only.`);
+    });
   }
 
   function onMessage(event) {
-    const m = JSON.parse(event.data);
+    try {
+      handleMessage(JSON.parse(event.data));
+    } catch (error) {
+      fail(`the page could not follow Python: ${error}`);
+    }
+  }
+
+  function handleMessage(m) {
     switch (m.type) {
       case "comm_open": {
         const comm = new PageComm(m.comm_id, m.target_name);
         comms.set(m.comm_id, comm);
-        manager.handle_comm_open(comm, {
+        Promise.resolve(manager.handle_comm_open(comm, {
           content: { comm_id: m.comm_id, target_name: m.target_name, data: m.data },
           metadata: m.metadata,
           buffers: [],
-        });
+        })).catch((error) => fail(`a widget could not be built: ${error}`));
         break;
       }
       case "comm_msg": {
         const comm = comms.get(m.comm_id);
-        if (comm && comm.onMsg) comm.onMsg({ content: { comm_id: m.comm_id, data: m.data }, metadata: m.metadata, buffers: [] });
+        if (comm) deliver(comm, m);
         break;
       }
       case "comm_close": {
@@ -244,18 +296,21 @@
 
   async function runCells() {
     clearInterval(clock);
+    let any = false;
     for (const w of widgets) {
+      if (live.state === "failed") return;
       const id = ++seq;
       const result = await new Promise((resolve) => {
         runs.set(id, resolve);
         send({ type: "run", id, code: w.code() });
       });
+      if (live.state === "failed") return;
       if (result.error || !result.model_ids || !result.model_ids.length) {
         show(w, "failed", `Live Python could not build this widget (${result.error || "no widget"}). The snapshot shows the default case only.`);
         continue;
       }
       // Lumino attaches views to elements in the document only: render next to the snapshot, hidden,
-      // then swap the two at once.
+      // then swap the two at once
       const holder = el("div", { class: "pb-live-widget" });
       holder.hidden = true;
       w.output.append(holder);
@@ -265,16 +320,23 @@
         await manager.display_view(view, holder);
       } catch (error) {
         holder.remove();
-        show(w, "failed", `Live Python could not show this widget (${error}).`);
+        if (live.state !== "failed") show(w, "failed", `Live Python could not show this widget (${error}).`);
         continue;
       }
-      w.output.querySelectorAll(`.widget-subarea, ${VIEW}`).forEach((n) => n.remove());
+      if (live.state === "failed") return;
+      w.observer.disconnect();
+      w.output.querySelectorAll(VIEW).forEach((n) => n.remove());
+      // out of the document (one copy on the page), kept to come back if Python stops
+      w.snapshot = Array.from(w.output.querySelectorAll(".widget-subarea"));
+      w.snapshot.forEach((n) => n.remove());
       holder.classList.add("widget-subarea");
       holder.hidden = false;
+      w.holder = holder;
+      any = true;
       live.liveMs.push(performance.now());
       show(w, "live", "Live: Python runs in your browser, and the answer follows your changes. Nothing you type leaves your browser.");
     }
-    live.state = "live";
+    live.state = any ? "live" : "failed";
   }
 
   async function startPython() {
@@ -283,37 +345,35 @@
     const started = performance.now();
     const tick = () => {
       const s = Math.round((performance.now() - started) / 1000);
-      widgets.forEach((w) =>
-        w.cell.dataset.live === "starting" &&
-        (w.msg.textContent = `${SNAPSHOT_TEXT} Starting Python in your browser… ${s} s`),
-      );
+      widgets.forEach((w) => w.cell.dataset.live === "starting" && (w.clock.textContent = `${s} s`));
     };
-    widgets.forEach((w) => show(w, "starting", ""));
+    widgets.forEach((w) => show(w, "starting", `${SNAPSHOT_TEXT} Starting Python in your browser…`));
     tick();
     clock = setInterval(tick, 1000);
     const early = window.__pumpbillEarly; // started from the <head> (pumpbill_live.EARLY_START)
     window.__pumpbillEarly = undefined;
+    const waiting = early ? early.messages : [];
     try {
       if (early) worker = early.worker;
       else {
         // the worker first: it downloads and compiles while the page sets up the renderer
         worker = new Worker(WORKER, { type: "module" });
+        worker.onmessage = (e) => waiting.push(e); // kept until the renderer is ready
         worker.postMessage({ type: "init", pyodide: PYODIDE, packages: PACKAGES });
       }
       worker.onerror = (event) => fail(event.message || "the worker stopped");
+      if (early && early.error) throw new Error(early.error);
       manager = await managerReady();
     } catch (error) {
       fail(String((error && error.message) || error));
       return;
     }
+    if (!worker) return; // it failed while the renderer loaded
     worker.onmessage = onMessage;
-    if (early && early.error) fail(early.error);
-    else if (early) early.messages.splice(0).forEach(onMessage); // anything it said before this script ran
+    waiting.splice(0).forEach(onMessage); // anything it said before the renderer was ready
   }
   live.start = startPython;
+  live.fail = fail; // tests: what the reader sees when Python stops
 
-  if (widgets.length && autostart()) {
-    // at once: the worker downloads and compiles on its own thread while the page renders
-    startPython();
-  }
+  if (widgets.length && autostart()) startPython();
 })();
