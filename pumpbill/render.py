@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 
 from .models import Finding, Line
 
-# Colours come from CSS classes (lite/sphinx_ext/static/pumpbill-output.css, light and dark mode); the
-# inline colour is for light backgrounds (and notebooks); the stylesheet overrides it in dark mode.
+# Light-background colours, inline (notebooks have no book stylesheet); the book recolours each one for dark
+# mode (book/_ext/site_static/pumpbill-site.css matches these values).
 SEVERITY_STYLE = {"error": "#b00020", "warning": "#8a5a00", "info": "#1f5f99"}
 DISCLAIMER = ("Synthetic training data only: never enter real patient information. Training material; "
               "verify with the current CPT book and your payer.")
@@ -42,8 +42,7 @@ def findings_list(findings: list[Finding], *, link_base: str | None = None) -> s
         where = f" (line {f.line})" if f.line else ""
         verify = "" if f.confidence == "high" else (
             f" <span title='{escape(f.source)}'>[confidence {escape(f.confidence)}: verify]</span>")
-        sev = escape(f.severity)
-        items.append(f"<li><b class='pb-sev pb-sev-{sev}' style='color:{color}'>{sev}</b> {code} "
+        items.append(f"<li><b style='color:{color}'>{escape(f.severity)}</b> {code} "
                      f"<i>{escape(f.name)}</i>{where}: {escape(f.message)}{verify}"
                      f"<br><small>Fix: {escape(f.fix)}</small></li>")
     return f"<ul class='pumpbill-findings'>{''.join(items)}</ul>"
@@ -54,7 +53,7 @@ def notes_list(notes: list[str]) -> str:
 
 
 def error_box(message: str) -> str:
-    return f"<p class='pb-bad' style='color:#b00020'><b>Cannot check:</b> {escape(message)}</p>"
+    return f"<p style='color:#b00020'><b>Cannot check:</b> {escape(message)}</p>"
 
 
 class _Text(HTMLParser):

@@ -257,7 +257,7 @@ def claim_html(text: str) -> str:
     except InputError as exc:
         return error_box(str(exc))
     errors = sum(f.severity == "error" for f in result.findings)
-    verdict = ("<p class='pb-bad' style='color:#b00020'><b>This claim would be denied or is wrong as coded.</b></p>"
+    verdict = ("<p style='color:#b00020'><b>This claim would be denied or is wrong as coded.</b></p>"
                if errors
                else "<p>&#10003; No error on the claim.</p>")
     return (verdict + "<h4>Findings</h4>" + findings_list(result.findings, link_base=RULES_LINK)
@@ -494,9 +494,9 @@ def spot_html(case_text: str, answer: str, truth: str) -> str:
     fired = result.fired()
     if answer == truth or answer in fired and REGISTRY[answer].severity == "error":
         r = REGISTRY[answer]
-        return (f"<p class='pb-good' style='color:#1b5e20'><b>Right:</b> {answer} {escape(r.title)}.</p>"
+        return (f"<p style='color:#1b5e20'><b>Right:</b> {answer} {escape(r.title)}.</p>"
                 f"<p>{escape(r.why)}</p><p><i>Correct coding:</i> {escape(r.correct)}</p>")
-    return (f"<p class='pb-bad' style='color:#b00020'><b>Not this one.</b> {escape(REGISTRY[answer].what)}</p>"
+    return (f"<p style='color:#b00020'><b>Not this one.</b> {escape(REGISTRY[answer].what)}</p>"
             "<p><small>Look again at the codes, units, modifiers and the note.</small></p>")
 
 

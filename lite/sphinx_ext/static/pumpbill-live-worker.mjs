@@ -38,11 +38,13 @@ _ns = {"__name__": "__main__"}
 lambda raw, buffers=None: _live.handle(raw, _ns, [b.to_py() for b in buffers] if buffers else ())
 `);
   post({ type: "ready", ms: performance.now() - t0 });
-  while (backlog.length) {
-    const data = backlog.shift();
-    if (typeof data === "object" && data && "json" in data) handle(data.json, data.buffers);
-    else handle(data);
-  }
+  while (backlog.length) dispatch(backlog.shift());
+}
+
+// A page message: a JSON string, or {json, buffers} when a state has binary parts (a file upload).
+function dispatch(data) {
+  if (typeof data === "object" && data && "json" in data) handle(data.json, data.buffers);
+  else handle(data);
 }
 
 self.onmessage = (event) => {
@@ -53,8 +55,7 @@ self.onmessage = (event) => {
   }
   if (handle) {
     try {
-      if (typeof data === "object" && data && "json" in data) handle(data.json, data.buffers);
-      else handle(data);
+      dispatch(data);
     } catch (error) {
       post({ type: "failed", text: String((error && error.message) || error).slice(0, 300) });
     }

@@ -175,7 +175,7 @@
 
   let busyTimer = null;
   function busy(delta) {
-    live.pending = Math.max(0, live.pending + delta);
+    live.pending = delta === null ? 0 : Math.max(0, live.pending + delta);
     if (live.pending > 0 && !busyTimer) {
       busyTimer = setTimeout(() => {
         if (live.pending > 0) widgets.forEach((w) => w.cell.classList.add("pb-live-busy"));
@@ -221,8 +221,7 @@
     callbacks = new Map();
     runs.forEach((done) => done({ error: text }));
     runs = new Map();
-    live.pending = 1;
-    busy(-1);
+    busy(null); // nothing is pending any more: Python is gone
     widgets.forEach((w) => {
       if (w.holder) {
         w.holder.remove();
