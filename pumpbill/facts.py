@@ -94,6 +94,42 @@ SOURCES: dict[str, Source] = {
                "medium"),
         Source("99211", "A 99211 with a nurse-performed refill needs its own separately identifiable problem "
                "(the nurse's visit is the refill)", "medium"),
+        Source("ncd-280-14", "NCD 280.14 (Infusion Pumps), the national Medicare coverage policy for implanted "
+               "pumps; the MAC's own LCD or billing article adds diagnosis lists (FACTS section 9); many intrathecal "
+               "pump drugs are used off-label and coverage is the MAC's call", "medium"),
+        Source("abn", "CMS Advance Beneficiary Notice of Non-coverage (ABN, Pub 100-04 ch.30): modifier GA (ABN on "
+               "file), GZ (expected denial, no ABN), GX (voluntary notice for a statutorily excluded service); an "
+               "Original Medicare (Part B) notice", "high"),
+        Source("noc-ndc", "Compounded or mixed drugs: NOC code J3490 or J7999 (compounded drug, not otherwise "
+               "classified) per payer, with the NDC, drug name and amount in the claim note, or billed by the "
+               "pharmacy; Medicaid and many commercial payers require the NDC on every drug line", "medium"),
+        Source("ndc-format", "NUCC 1500 claim form instructions, item 24 shaded line (qualifier N4, the 11-digit "
+               "NDC with no hyphens or spaces, then the unit qualifier F2, GR, ME, ML or UN and the quantity) and "
+               "the 837P LIN/CTP segments; the 10-digit label NDC (4-4-2, 5-3-2 or 5-4-1) padded with one zero to "
+               "5-4-2 (CMS's 11-digit derivative, described alike by several billing references)", "high"),
+        Source("asp", "CMS quarterly ASP files: Part B drugs under the physician fee schedule are paid at ASP + 6%",
+               "medium"),
+        Source("opps-drug-status", "CMS CY2025 OPPS Addendum B: J0475, J2278, J1171 status K (separately paid); "
+               "J2274, J0476, J3010, J0735, J0665 status N (packaged); verify the current quarter", "medium"),
+        Source("payers-settings", "Medicare Advantage follows CMS coding but may require prior authorization; "
+               "Medicaid commonly requires NDCs; commercial payers differ on JZ/JW, the reprogramming reading and "
+               "E/M; home-health and home-infusion refills are billed outside the practitioner codes", "medium"),
+        Source("trial", "The intrathecal trial is an injection of the 62320-62327 family with baclofen J0476 per "
+               "50 mcg (FACTS section 9)", "medium"),
+        Source("replacement", "Pump replacement at end of battery life is a removal and an implant (62365, 62362; "
+               "010-day globals); the CMS outpatient-hospital PTP table v32.3 pairs 62362 (column 1) with 62365 "
+               "(column 2) at modifier indicator 0", "medium"),
+        Source("global-refill", "A refill inside an implant's 010-day global period is rare (pumps are filled at "
+               "implant) and is flagged for review", "low"),
+        Source("modifiers-52-53", "Modifiers 52 (reduced) and 53 (discontinued after it started, for a "
+               "physician) on the practitioner's claim, 73/74 the facility's version; 53 is not used for an "
+               "elective cancellation before the service started", "medium"),
+        Source("second-session", "A second, separate pump session on the same day: the one-code-per-session pairs "
+               "are modifier indicator 0 and the MUE is 1, so 59/XE/76/77 cannot bypass them; only an appeal with "
+               "the record (MAI 3)", "medium-high"),
+        Source("underdosing", "Pump running dry or a missed refill: underdosing (e.g. T42.8X6A for baclofen) with "
+               "the reason, withdrawal symptoms as documented; opioid adverse effects T40.-X5-; long-term opiate "
+               "analgesic use Z79.891", "medium"),
     ]
 }
 
@@ -129,6 +165,22 @@ IMAGING_CODES: dict[str, str] = {
     "77012": "CT guidance",
 }
 REFILL_KIT_CODE = "A4220"
+#: The intrathecal trial injection family (FACTS section 9), our paraphrase of the CPT descriptors.
+TRIAL_INJECTION_CODES: dict[str, str] = {
+    "62320": "injection, epidural or subarachnoid, cervical or thoracic, without imaging",
+    "62321": "injection, epidural or subarachnoid, cervical or thoracic, with imaging guidance",
+    "62322": "injection, epidural or subarachnoid, lumbar or sacral, without imaging",
+    "62323": "injection, epidural or subarachnoid, lumbar or sacral, with imaging guidance",
+    "62324": "epidural/intrathecal catheter infusion, cervical or thoracic, without imaging",
+    "62325": "epidural/intrathecal catheter infusion, cervical or thoracic, with imaging",
+    "62326": "epidural/intrathecal catheter infusion, lumbar/sacral, without imaging",
+    "62327": "epidural/intrathecal catheter infusion, lumbar/sacral, with imaging",
+}
+#: Not-otherwise-classified drug codes for compounded or mixed drugs (FACTS section 3; which one is payer policy).
+NOC_DRUG_CODES: dict[str, str] = {
+    "J3490": "unclassified drugs",
+    "J7999": "compounded drug, not otherwise classified",
+}
 #: Other codes FACTS section 5 names in the CMS PTP rows with the pump codes (known so that a claim may carry
 #: them and the shipped pairs can be checked): operating microscope, vascular access, spinal injections,
 #: infusions, the port flush.
@@ -289,6 +341,28 @@ NCCI_ASSOCIATED_MODIFIERS: frozenset[str] = NCCI_BYPASS_MODIFIERS | frozenset(
     {"24", "25", "27", "57", "58", "78", "79", "91", "E1", "E2", "E3", "E4", "FA", "F1", "F2", "F3", "F4", "F5",
      "F6", "F7", "F8", "F9", "TA", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "LT", "RT", "LC", "LD",
      "RC", "LM", "RI"})
+
+#: ABN modifiers (Original Medicare): GA ABN on file, GZ expected denial without an ABN, GX voluntary notice for a
+#: statutorily excluded service (FACTS section 9, high).
+ABN_MODIFIERS: dict[str, str] = {
+    "GA": "ABN on file: the service is expected to be denied as not reasonable and necessary",
+    "GZ": "expected to be denied as not reasonable and necessary, and no ABN was obtained",
+    "GX": "voluntary notice given for a service Medicare excludes by statute",
+}
+REDUCED_MODIFIER = "52"
+DISCONTINUED_MODIFIER = "53"
+#: The facility's (hospital outpatient, ASC) modifiers for a discontinued procedure: never on a practitioner's claim.
+FACILITY_DISCONTINUED_MODIFIERS: frozenset[str] = frozenset({"73", "74"})
+#: Repeat-procedure modifiers, which cannot bypass an indicator-0 pair or an MUE of 1 (FACTS section 5).
+REPEAT_MODIFIERS: frozenset[str] = frozenset({"76", "77"})
+#: Pump drugs commonly used off-label intrathecally: coverage is the MAC's call (FACTS section 9).
+OFF_LABEL_INTRATHECAL: frozenset[str] = frozenset({"hydromorphone", "fentanyl", "bupivacaine", "clonidine"})
+#: NDC unit qualifiers on the claim's shaded line / 837P CTP segment (source "ndc-format").
+NDC_UNIT_QUALIFIERS: dict[str, str] = {
+    "F2": "international unit", "GR": "gram", "ME": "milligram", "ML": "millilitre", "UN": "unit",
+}
+#: Long-term (current) use of opiate analgesic (FACTS section 4, medium).
+LONG_TERM_OPIATE_DX = "Z79.891"
 
 # --- 6. Reprogramming readings --------------------------------------------------------------------
 #: Strict reading (pumpbill's default; there is no national CMS definition): only these changes are

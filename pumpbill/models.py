@@ -20,9 +20,12 @@ from .facts import (
     EM_CODES,
     IMAGING_CODES,
     IMPLANT_CODES,
+    NDC_UNIT_QUALIFIERS,
+    NOC_DRUG_CODES,
     OTHER_PAIRED_CODES,
     PUMP_SERVICE_CODES,
     REFILL_KIT_CODE,
+    TRIAL_INJECTION_CODES,
 )
 from .quantities import Amount, Concentration
 
@@ -37,10 +40,14 @@ Supplier = Literal["practice", "pharmacy", "facility"]
 Container = Literal["single_dose", "multi_dose"]
 Imaging = Literal["none", "ultrasound", "fluoroscopy", "ct"]
 Supervision = Literal["direct", "virtual_direct", "general", "none"]
+ExpectedDenial = Literal["none", "not_reasonable_necessary", "statutory_exclusion"]
+Outcome = Literal["completed", "reduced", "discontinued", "cancelled"]
+NdcUnit = Literal["F2", "GR", "ME", "ML", "UN"]
 
 #: Every procedure/supply code pumpbill knows; anything else on a claim is bad input.
 KNOWN_CODES: frozenset[str] = frozenset(PUMP_SERVICE_CODES) | DRUG_CODES | EM_CODES | frozenset(
-    IMPLANT_CODES) | frozenset(IMAGING_CODES) | frozenset(OTHER_PAIRED_CODES) | {REFILL_KIT_CODE}
+    IMPLANT_CODES) | frozenset(IMAGING_CODES) | frozenset(OTHER_PAIRED_CODES) | {REFILL_KIT_CODE} | frozenset(
+    TRIAL_INJECTION_CODES) | frozenset(NOC_DRUG_CODES)
 
 _POS = re.compile(r"^[0-9]{2}$")
 _ICD = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
@@ -102,6 +109,34 @@ def _payer(v: str) -> str:
 def _em_code(v: str) -> str:
     if v not in EM_CODES:
         raise ValueError(f"{v!r} is not one of the office E/M codes pumpbill knows ({', '.join(sorted(EM_CODES))})")
+    return v
+
+
+def _trial_code(v: str) -> str:
+    v = _code(v)
+    if v not in TRIAL_INJECTION_CODES:
+        raise ValueError(f"{v!r} is not a trial injection code (62320-62327)")
+    return v
+
+
+def _procedure_code(v: str) -> str:
+    v = _code(v)
+    if v not in IMPLANT_CODES:
+        raise ValueError(f"{v!r} is not an implant or removal code ({', '.join(sorted(IMPLANT_CODES))})")
+    return v
+
+
+def _label_ndc(v: str) -> str:
+    from .ndc import parse_ndc
+
+    parse_ndc(v)
+    return v
+
+
+def _ndc11(v: str) -> str:
+    v = v.strip()
+    if not (len(v) == 11 and v.isascii() and v.isdigit()):
+        raise ValueError(f"the NDC on a claim line is 11 digits with no hyphens or spaces (5-4-2), got {v!r}")
     return v
 
 
@@ -172,11 +207,17 @@ class Refill(_Strict):
     residual_ml: Volume | None = Field(None, description="residual volume aspirated from the pump")
     expected_residual_ml: Volume | None = None
     lot: str | None = None
-    ndc: str | None = None
+    ndc: Annotated[str, AfterValidator(_label_ndc)] | None = Field(
+        None, description="the NDC on the label: 10 digits with hyphens (4-4-2, 5-3-2, 5-4-1) or 11 digits (5-4-2)")
     port: str | None = Field(None, description="refill port used (e.g. central reservoir port)")
     undiluted: bool | None = Field(None, description="ziconotide: undiluted (84-day) vs diluted (40-day)")
     residual_note: str | None = Field(None, description="what was done about a residual discrepancy")
     chemotherapy: bool = Field(False, description="the solution is antineoplastic chemotherapy (systemic pumps)")
+    compounded: bool = Field(False, description="a compounded concentration or a mix of drugs (e.g. baclofen with "
+                             "clonidine) prepared by a pharmacy: billed with a NOC code, not the single-drug J-code")
+    description: str | None = Field(None, max_length=80, description="what the label says: drug name(s), strengths "
+                                    "and amount, for the NOC line's claim note")
+    ndc_unit: NdcUnit = Field("ML", description="the NDC unit qualifier for the drug as supplied (ML for a solution)")
 
     @property
     def concentration_q(self) -> Concentration:
@@ -209,6 +250,33 @@ class PreviousRefill(_Strict):
     concentration: ConcentrationText | None = None
     daily_dose: DoseText | None = None
     undiluted: bool | None = None
+
+
+class Coverage(_Strict):
+    """What the practitioner expected of coverage before the service, and the notice given (FACTS section 9)."""
+
+    expected_denial: ExpectedDenial = Field("none", description="none | not_reasonable_necessary (medical "
+                                            "necessity in doubt) | statutory_exclusion (never a Medicare benefit)")
+    abn: Literal["none", "signed"] = Field("none", description="ABN (or a voluntary notice) signed before the "
+                                           "service")
+    prior_authorization: str | None = Field(None, max_length=40, description="the payer's authorization number, "
+                                            "when one was obtained")
+
+
+class TrialInjection(_Strict):
+    """An intrathecal screening trial: one injection of the 62320-62327 family with a bolus of drug."""
+
+    code: Annotated[str, AfterValidator(_trial_code)]
+    drug: Literal["baclofen"] = "baclofen"
+    dose: DoseText = Field(description="the bolus, e.g. '50 mcg'")
+    supplied_by: Supplier = "practice"
+
+
+class PriorProcedure(_Strict):
+    """A surgical procedure on the pump before this visit (its global period may cover the visit)."""
+
+    code: Annotated[str, AfterValidator(_procedure_code)]
+    date: IsoDate
 
 
 class EMVisit(_Strict):
@@ -250,6 +318,15 @@ class Encounter(_Strict):
     imaging_reason: str | None = None
     other_procedures: list[Code] = Field(default_factory=list,
                                          description="other procedures at the session, e.g. '62362'")
+    coverage: Coverage | None = None
+    trial: TrialInjection | None = None
+    prior_procedure: PriorProcedure | None = None
+    outcome: Outcome = Field("completed", description="completed | reduced (less than the full service, modifier "
+                             "52) | discontinued (stopped after it started, 53) | cancelled (before it started: "
+                             "nothing to bill)")
+    outcome_reason: str | None = None
+    same_day_sessions: Annotated[int, Field(ge=1, le=4)] = Field(1, description="separate pump sessions on this "
+                                                                 "date (a second one cannot be billed as such)")
     diagnoses: Annotated[list[IcdCode | Diagnosis], AfterValidator(_as_diagnoses)] = Field(
         default_factory=list, description="the pump visit's diagnoses in the order documented, each a code or "
         "{code, certainty}; an E/M's own problem goes in em_visit.diagnoses")
@@ -276,7 +353,17 @@ class Encounter(_Strict):
             raise ValueError("previous_refill.date must be before the date of service")
         if self.next_refill_date and self.next_refill_date <= self.date:
             raise ValueError("next_refill_date must be after the date of service")
+        if self.prior_procedure and self.prior_procedure.date > self.date:
+            raise ValueError("prior_procedure.date must be on or before the date of service")
         return self
+
+
+class LineNdc(_Strict):
+    """The drug's NDC as reported on the claim line (shaded line 24 / 837P LIN and CTP): N4 is implied."""
+
+    code: Annotated[str, AfterValidator(_ndc11)]
+    unit: NdcUnit
+    quantity: Annotated[Decimal, Field(gt=0, le=99999)]
 
 
 class ClaimLine(_Strict):
@@ -284,6 +371,9 @@ class ClaimLine(_Strict):
     modifiers: list[Modifier] = Field(default_factory=list)
     units: Annotated[int, Field(ge=1, le=99999)] = 1
     diagnoses: list[IcdCode] = Field(default_factory=list)
+    ndc: LineNdc | None = None
+    note: str | None = Field(None, max_length=80, description="the line's claim note, e.g. a NOC drug's name and "
+                             "amount")
 
 
 class Claim(_Strict):
@@ -311,9 +401,16 @@ class Line(BaseModel):
     modifiers: tuple[str, ...] = ()
     units: int = 1
     reasons: tuple[str, ...] = ()
+    ndc: tuple[str, str, str] | None = None  # (11-digit NDC, unit qualifier, quantity) when the payer wants it
+    note: str | None = None  # the claim note a NOC drug line needs
 
     def public(self) -> dict:
-        return {"code": self.code, "modifiers": sorted(self.modifiers), "units": self.units}
+        out: dict = {"code": self.code, "modifiers": sorted(self.modifiers), "units": self.units}
+        if self.ndc:
+            out["ndc"] = {"code": self.ndc[0], "unit": self.ndc[1], "quantity": self.ndc[2]}
+        if self.note:
+            out["note"] = self.note
+        return out
 
 
 class Finding(BaseModel):

@@ -105,10 +105,11 @@ class Selection:
     em: Line | None = None
     notes: list[str] = field(default_factory=list)
     hospital_bills: str | None = None  # the code the hospital bills instead, when that is the answer
+    procedures: list[Line] = field(default_factory=list)  # surgical/trial procedures of the session, billed first
 
     @property
     def lines(self) -> list[Line]:
-        return [x for x in [self.service, *self.drug_lines, self.em] if x is not None]
+        return [x for x in [*self.procedures, self.service, *self.drug_lines, self.em] if x is not None]
 
 
 def pump_service(enc: Encounter, profile: PayerProfile) -> tuple[str | None, list[str]]:
@@ -180,10 +181,14 @@ def select(enc: Encounter, profile: PayerProfile) -> Selection:
                              f"there; {facility_bills(pos)}")
         elif barrier:
             sel.notes.append(barrier)
+        elif enc.outcome == "cancelled":
+            sel.notes.append("the service was cancelled before it started: nothing to bill (modifier 53 is not for "
+                             "an elective cancellation before the service started)")
         else:
-            sel.service = Line(code=code, reasons=tuple(why))
-    elif why:
+            sel.service = _with_outcome(Line(code=code, reasons=tuple(why)), enc)
+    elif why and not (not enc.services.any and (enc.trial or set(enc.other_procedures) & set(facts.IMPLANT_CODES))):
         sel.notes.extend(why)
+    sel.procedures = _procedure_lines(enc)
     refill = enc.refill
     if enc.services.refill and refill is not None and code is not None:
         if pos in facts.FACILITY_DRUG_POS:
@@ -191,8 +196,10 @@ def select(enc: Encounter, profile: PayerProfile) -> Selection:
                              "1862(a)(14), 42 CFR 410.42); the practitioner never bills it there")
         elif refill.supplied_by != "practice":
             sel.notes.append(f"drug supplied by the {refill.supplied_by}: the practice bills no drug line")
-        elif refill.drug == "other":
+        elif refill.drug == "other" and not refill.compounded:
             sel.notes.append("drug 'other': look up its HCPCS code and billing unit; pumpbill has none")
+        elif enc.outcome in ("discontinued", "cancelled"):
+            sel.notes.append("the refill was not completed: no drug was placed in the pump, so no drug line")
         elif sel.service is not None:
             sel.drug_lines = _drug_lines(enc, profile)
             sel.notes.extend(_mue_notes(sel.drug_lines, enc))
@@ -213,6 +220,11 @@ def select(enc: Encounter, profile: PayerProfile) -> Selection:
             reason = ("significant, separately identifiable E/M on the day of a pump service: modifier 25"
                       if mods else "E/M with no pump service billed by the practitioner: no modifier needed")
             sel.em = Line(code=em.code, modifiers=mods, reasons=(reason,))
+    if enc.same_day_sessions > 1 and sel.service is not None:
+        sel.notes.append(f"{enc.same_day_sessions} separate pump sessions documented today: one line, 1 unit. The "
+                         "one-code-per-session pairs are modifier indicator 0 and the MUE is 1, so 59, XE, 76 or 77 "
+                         "cannot bypass them; appeal a denial of the second session with the record (MAI 3)")
+    _apply_abn(sel, enc, profile)
     uncertain = enc.uncertain_dx
     if uncertain:
         listed = ", ".join(f"{c} ({v.replace('_', ' ')})" for c, v in uncertain.items())
@@ -222,6 +234,95 @@ def select(enc: Encounter, profile: PayerProfile) -> Selection:
         sel.notes.append(f"not coded: {listed}. An uncertain diagnosis is not coded {where}: code the documented "
                          "signs and symptoms")
     return sel
+
+
+def _with_outcome(line: Line, enc: Encounter) -> Line:
+    """Modifier 52 for a reduced service, 53 for one discontinued after it started (FACTS section 5)."""
+    if enc.outcome == "reduced":
+        return line.model_copy(update={"modifiers": (*line.modifiers, facts.REDUCED_MODIFIER), "reasons": (
+            *line.reasons, "less than the full service was done: modifier 52 (reduced)")})
+    if enc.outcome == "discontinued":
+        where = (" (the facility reports its part with 73 or 74)" if facts.is_facility(enc.place_of_service)
+                 else "")
+        return line.model_copy(update={"modifiers": (*line.modifiers, facts.DISCONTINUED_MODIFIER), "reasons": (
+            *line.reasons, "the service was stopped after it started: modifier 53 (discontinued)" + where)})
+    return line
+
+
+def _procedure_lines(enc: Encounter) -> list[Line]:
+    """The session's implant/removal procedures and the trial injection with its drug (FACTS section 9).
+
+    A pair the shipped CMS PTP table marks modifier indicator 0 is never billed together: the column-2 code is
+    left off, with the table named (for a replacement, 62365 with 62362).
+    """
+    from .edits import shipped_ptp
+
+    out: list[Line] = []
+    codes = list(dict.fromkeys(c for c in enc.other_procedures if c in facts.IMPLANT_CODES))
+    bundled: dict[str, list[str]] = {}  # column-1 code -> why its column-2 partner is left off
+    left_off: set[str] = set()
+    ptp = shipped_ptp()
+    for i, a in enumerate(codes):
+        for b in codes[i + 1:]:
+            found = ptp.lookup(a, b, enc.date)
+            edit = found.edit
+            if found.answer == "applies" and edit is not None and edit.modifier_indicator == "0":
+                left_off.add(edit.column2)
+                bundled.setdefault(edit.column1, []).append(
+                    f"{edit.column2} left off: it is column 2 to {edit.column1} at modifier indicator 0 in the "
+                    f"{found.table} (no modifier bypasses the pair; verify against the practitioner table)")
+    for c in codes:
+        if c not in left_off:
+            out.append(Line(code=c, reasons=(f"{c}: {facts.IMPLANT_CODES[c]}, documented at this session",
+                                             *bundled.get(c, []))))
+    trial = enc.trial
+    if trial is not None and enc.outcome != "cancelled":
+        out.append(_with_outcome(Line(code=trial.code, reasons=(
+            f"intrathecal screening trial: {trial.code}, {facts.TRIAL_INJECTION_CODES[trial.code]}",)), enc))
+        out.extend(_trial_drug(enc))
+    return out
+
+
+def _trial_drug(enc: Encounter) -> list[Line]:
+    """The trial bolus: J0476 per 50 mcg, only when the practice bought it and bills in an office-type setting."""
+    trial = enc.trial
+    assert trial is not None
+    if enc.place_of_service in facts.FACILITY_DRUG_POS or trial.supplied_by != "practice":
+        return []
+    d = facts.BACLOFEN_TRIAL
+    amount = Amount.parse(trial.dose).to(d.unit_measure)
+    units = ceil_div(amount, d.unit_amount)
+    return [Line(code=d.hcpcs, units=units, reasons=(
+        f"trial bolus of baclofen bought by the practice: {d.hcpcs}, {fmt(amount)} {d.unit_measure} / {d.unit_label} "
+        f"per unit -> {units} unit{'s' if units != 1 else ''} (J0475 is the refill code, per 10 mg)",))]
+
+
+def _apply_abn(sel: Selection, enc: Encounter, profile: PayerProfile) -> None:
+    """GA/GZ/GX on the lines the practitioner expects Original Medicare not to pay (FACTS section 9)."""
+    cov = enc.coverage
+    if cov is None or cov.expected_denial == "none":
+        return
+    if not profile.abn_applies:
+        sel.notes.append(f"coverage in doubt, but the ABN and GA/GZ/GX are Original Medicare notices: payer "
+                         f"'{profile.name}' has its own process (ask the plan before the service)")
+        return
+    if cov.expected_denial == "not_reasonable_necessary":
+        mod = "GA" if cov.abn == "signed" else "GZ"
+    elif cov.abn == "signed":
+        mod = "GX"
+    else:
+        sel.notes.append("a service Medicare excludes by statute, with no voluntary notice: no GA/GZ; the claim is "
+                         "denied as a non-covered service")
+        return
+    why = f"{mod}: {facts.ABN_MODIFIERS[mod]}"
+
+    def add(ln: Line) -> Line:
+        return ln.model_copy(update={"modifiers": (*ln.modifiers, mod), "reasons": (*ln.reasons, why)})
+
+    sel.procedures = [add(ln) for ln in sel.procedures]
+    if sel.service is not None:
+        sel.service = add(sel.service)
+    sel.drug_lines = [add(ln) for ln in sel.drug_lines]
 
 
 def _mue_notes(lines: list[Line], enc: Encounter) -> list[str]:
@@ -261,9 +362,50 @@ def own_diagnosis(enc: Encounter) -> bool:
 
 def _drug_lines(enc: Encounter, profile: PayerProfile) -> list[Line]:
     """The practice-bought drug: units of what was placed in the pump; JZ/JW where the payer requires them."""
+    refill = enc.refill
+    assert refill is not None
+    if refill.compounded:
+        return [_ndc(_noc_line(enc, profile), enc, profile)]
     du = drug_units(enc)
     if du is None:
         return []
+    return [_ndc(ln, enc, profile) for ln in _single_drug_lines(enc, profile, du)]
+
+
+def _noc_line(enc: Encounter, profile: PayerProfile) -> Line:
+    """A compounded or mixed drug: the payer's NOC code, one unit, the drug named in the claim note."""
+    refill = enc.refill
+    assert refill is not None
+    code = profile.compounded_code
+    what = refill.description or f"{refill.drug} {refill.concentration}"
+    note = f"{what}, {fmt(refill.volume_added_ml)} mL"[:80]
+    return Line(code=code, units=1, note=note, reasons=(
+        f"compounded or mixed drug: no single-drug J-code describes it; payer '{profile.name}' takes {code} "
+        f"({facts.NOC_DRUG_CODES[code]}) with the drug, strength and amount in the claim note",
+        "units on a NOC line: 1 here; payers' instructions differ (some count containers): verify"))
+
+
+def _ndc(line: Line, enc: Encounter, profile: PayerProfile) -> Line:
+    """The NDC fields of a drug line, for a payer that wants them on every drug line."""
+    refill = enc.refill
+    if not profile.ndc_required or refill is None or refill.ndc is None:
+        return line
+    from .ndc import parse_ndc, quantity_text
+
+    qty = refill.volume_added_ml if "JW" not in line.modifiers else None
+    if qty is None:  # the JW line: the discarded volume, when the discard can be put in mL
+        dq = refill.discarded_q
+        per_ml = refill.concentration_q.per_ml(dq.unit) if dq is not None else None
+        qty = (dq.value / per_ml) if dq is not None and per_ml else None
+    if qty is None or refill.ndc_unit != "ML":
+        return line
+    n = parse_ndc(refill.ndc)
+    return line.model_copy(update={"ndc": (n.eleven, "ML", quantity_text(qty)), "reasons": (
+        *line.reasons, f"payer '{profile.name}' wants the NDC on the line: N4 {n.eleven} ML {quantity_text(qty)} "
+        f"(label {n.label})")})
+
+
+def _single_drug_lines(enc: Encounter, profile: PayerProfile, du: DrugUnits) -> list[Line]:
     refill = enc.refill
     assert refill is not None
     why = [f"{du.drug.name} bought by the practice (buy and bill): {du.drug.hcpcs}, {du.explain()}"]

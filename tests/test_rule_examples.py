@@ -34,12 +34,7 @@ CODES = sorted(REGISTRY)
 GOOD_MAY_HAVE_ERRORS: dict[str, str] = {}
 
 #: Good examples whose billed claim legitimately differs from pumpbill's recommended lines.
-GOOD_CLAIM_DIFFERS: dict[str, str] = {
-    "PB008": "the claim is the implant code 62362, which pumpbill's selection (pump service, drug, "
-             "E/M) does not recommend; the point is that no 62367-62370 line is added to it",
-    "PB108": "the claim is the implant code 62362, which pumpbill's selection does not recommend; the point "
-             "is that the fill at the implant session is not billed as 95991 next to it (CMS PTP pair)",
-}
+GOOD_CLAIM_DIFFERS: dict[str, str] = {}
 
 #: Extra files an example folder may hold besides bad.yaml and good.yaml (a user-loaded NCCI file).
 NCCI_FILES: dict[str, str] = {"PB210": "mue.txt"}

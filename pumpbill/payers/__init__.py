@@ -24,6 +24,16 @@ class PayerProfile(BaseModel):
     em_same_day: Literal["modifier_25", "separate_diagnosis_required"] = "modifier_25"
     #: JZ/JW are Medicare Part B rules; other payers require them only where their own policy says so.
     jz_jw_required: bool = True
+    #: which kind of payer this profile stands for (FACTS section 9)
+    kind: Literal["medicare", "medicare_advantage", "medicaid", "commercial"] = "medicare"
+    #: the ABN and GA/GZ/GX are Original Medicare (Part B) notices; other payers have their own processes
+    abn_applies: bool = False
+    #: the payer wants a prior authorization for the pump service (Medicare Advantage plans may)
+    prior_authorization_required: bool = False
+    #: the NDC on every drug line (N4, 11 digits, unit qualifier, quantity): Medicaid commonly, many commercial payers
+    ndc_required: bool = False
+    #: the NOC code for a compounded or mixed drug: J7999 (compounded drug NOC) or J3490 (unclassified drugs)
+    compounded_code: Literal["J7999", "J3490"] = "J7999"
     sources: list[str] = []
 
 
