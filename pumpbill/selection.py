@@ -164,7 +164,7 @@ def pump_service(enc: Encounter, profile: PayerProfile) -> tuple[str | None, lis
 
 
 def select(enc: Encounter, profile: PayerProfile) -> Selection:
-    """The professional-claim lines in billing order: pump service, drug lines, E/M."""
+    """The professional-claim lines in billing order: the session's procedures, pump service, drug lines, E/M."""
     sel = Selection()
     code, why = pump_service(enc, profile)
     pos = enc.place_of_service

@@ -164,12 +164,13 @@ def refill_kit_billed(ctx: Context) -> Iterator[Hit]:
       source="imaging")
 def imaging_guidance_review(ctx: Context) -> Iterator[Hit]:
     billed = ctx.billed(IMAGING_CODES)
-    if billed:
+    if billed and (ctx.enc.services.refill or ctx.billed(PUMP_SERVICE_CODES)):
+        # 77002/77003 lines: PB109 (add-on without a primary) supersedes this warning on the same line
         for i, ln in billed:
             addon = ("; an add-on code needs a primary procedure CPT lists, which the pump codes are not"
                      if ln.code in ("77002", "77003") else "")
             yield Hit(i, {"imaging": ln.code, "addon": addon})
-    elif ctx.enc.imaging != "none" and ctx.enc.services.refill:
+    elif not billed and ctx.enc.imaging != "none" and ctx.enc.services.refill:
         yield Hit(None, {"imaging": ctx.enc.imaging + " documented", "addon": ""})
 
 

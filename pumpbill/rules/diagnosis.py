@@ -250,3 +250,39 @@ def chemotherapy_encounter_order(ctx: Context) -> Iterator[Hit]:
         if not dx or dx[0] != CHEMOTHERAPY_DX:
             yield Hit(i, {"where": f"line {i}" if i else "the note", "have": ", ".join(dx) or "no diagnosis",
                           "expected": ", ".join(expected)})
+
+
+def underdosing_codes(codes: list[str]) -> list[str]:
+    """The underdosing codes among ``codes``: those the code set titles "Underdosing of ..." (T36-T50, sixth
+    character 6, e.g. T42.8X6A for baclofen). Read from the code set, not from a pattern typed here."""
+    cs = code_set()
+    return [c for c in codes if (cs.description(c) or "").startswith("Underdosing of")]
+
+
+def underdosing_reason_codes(codes: list[str]) -> list[str]:
+    """Codes that say why the drug ran short: the code set's other "underdosing" titles (the patient's or
+    caregiver's underdosing of a medication regimen, underdosing during medical care)."""
+    cs = code_set()
+    return [c for c in codes
+            if not c.startswith("T") and "underdosing" in (cs.description(c) or "").lower()]
+
+
+@rule("PB413", "underdosing-without-reason", "warning",
+      title="Underdosing coded without a documented reason",
+      message="{dx} (underdosing) is coded, but the note does not record why the patient got less drug than "
+              "prescribed",
+      fix="Document why the pump ran short (e.g. the missed or delayed refill and its cause) and code the reason "
+          "as the documentation supports; code the withdrawal symptoms the note records",
+      what="An underdosing code (e.g. T42.8X6A for baclofen) on a pump visit whose note gives no reason for the "
+           "underdosing: no refill-timing reason (interval_reason) and no code that states one.",
+      why="A pump that ran dry or a missed refill is coded as underdosing with the reason and the withdrawal "
+          "symptoms as documented (medium confidence). An underdosing code with no reason in the record is "
+          "what a reviewer asks about first: was the refill missed, delayed, or did the device fail?",
+      correct="Pump ran dry after a refill missed during a hospital stay elsewhere, with itching and fever: Z45.1, "
+              "T42.8X6A, the documented symptoms (e.g. L29.9, R50.9), G80.1, and the reason in the note.",
+      source="underdosing", since="0.3.0", confidence="medium")
+def underdosing_without_reason(ctx: Context) -> Iterator[Hit]:
+    found = underdosing_codes(ctx.all_dx)
+    if not found or (ctx.enc.interval_reason or "").strip() or underdosing_reason_codes(ctx.all_dx):
+        return
+    yield Hit(_line_of(ctx, found[0]), {"dx": found[0]})

@@ -8,6 +8,7 @@ from ..facts import (
     DRUG_CODES,
     J1170_TERMINATED,
     J1171_FIRST_DOS,
+    NOC_DRUG_CODES,
     PUMP_SERVICE_CODES,
     drug_for,
 )
@@ -36,9 +37,10 @@ def pump_service_units(ctx: Context) -> Iterator[Hit]:
 
 
 def _drug_lines(ctx: Context):
-    """Billed non-JW lines of the documented drug's code, with the documented amount."""
+    """Billed non-JW lines of the documented drug's code, with the documented amount. None for a compounded or
+    mixed drug: no single-drug J-code's units describe it (PB214 says so)."""
     du = ctx.drug
-    if du is None:
+    if du is None or (ctx.enc.refill is not None and ctx.enc.refill.compounded):
         return None, []
     return du, [(i, ln) for i, ln in ctx.billed((du.drug.hcpcs,)) if "JW" not in ln.modifiers]
 
@@ -112,7 +114,7 @@ def residual_drug_billed(ctx: Context) -> Iterator[Hit]:
 def wrong_drug_code(ctx: Context) -> Iterator[Hit]:
     refill = ctx.enc.refill
     drug = drug_for(refill.drug, ctx.dos) if refill is not None else None
-    if drug is None:
+    if drug is None or refill.compounded:  # a compounded or mixed drug: PB214
         return
     expected = drug.hcpcs
     explained = {"J1170", "J1171"} if refill.drug == "hydromorphone" else set()  # PB206/PB212 by date
@@ -164,6 +166,9 @@ def drug_line_missing(ctx: Context) -> Iterator[Hit]:
     if not ctx.has_claim or not ctx.selection.drug_lines:
         return
     main = ctx.selection.drug_lines[0]
+    refill = ctx.enc.refill
+    if refill is not None and refill.compounded and ctx.billed(DRUG_CODES | frozenset(NOC_DRUG_CODES)):
+        return  # a compounded drug billed under another code: PB214 says which
     if not ctx.billed((main.code,)):
         yield Hit(None, {"drug": ctx.enc.refill.drug if ctx.enc.refill else "the drug", "code": main.code,
                          "units": main.units})
@@ -173,8 +178,8 @@ def drug_line_missing(ctx: Context) -> Iterator[Hit]:
       title="Drug billed that the practice didn't buy",
       message="{code} billed, but the drug was {supplied}; the practice bills only drugs it bought",
       fix="Remove the {code} line",
-      what="A drug line on the practitioner's claim for a drug the practice did not buy (pharmacy- or "
-           "facility-supplied) or when no refill is documented.",
+      what="A drug line (a J-code or a NOC code such as J3490/J7999) on the practitioner's claim for a drug the "
+           "practice did not buy (pharmacy- or facility-supplied) or when no refill is documented.",
       why="Whoever buys the drug bills it. Billing a pharmacy-supplied drug double-bills it.",
       correct="Pharmacy- or facility-supplied: document the drug, lot and volume; bill only the service.",
       source="hcpcs")
@@ -183,7 +188,7 @@ def drug_not_purchased_billed(ctx: Context) -> Iterator[Hit]:
     if refill is not None and refill.supplied_by == "practice" and ctx.enc.services.refill:
         return
     supplied = f"supplied by the {refill.supplied_by}" if refill is not None else "not documented as refilled"
-    for i, ln in ctx.billed(DRUG_CODES):
+    for i, ln in ctx.billed(DRUG_CODES | frozenset(NOC_DRUG_CODES)):
         yield Hit(i, {"code": ln.code, "supplied": supplied})
 
 
