@@ -12,7 +12,7 @@ from functools import cache
 from html import escape
 from importlib import resources
 
-from .example_diff import LINE_HEADINGS, Comparison, Row, Side, compare
+from .example_diff import Comparison, Row, Side, compare
 from .models import Finding
 from .rules import REGISTRY, Rule
 
@@ -175,7 +175,7 @@ def _side_html(side: Side, css: str, verdict: str) -> str:
            # a scrolling box is a named stop for the keyboard (it may hide columns on a phone)
            f'<div class="pb-scroll" tabindex="0" role="region" aria-label="{escape(verdict)}: claim lines">'
            '<table class="pb-claim"><caption>Claim lines</caption><thead><tr>'
-           + "".join(f'<th scope="col">{h}</th>' for h in LINE_HEADINGS) + "</tr></thead><tbody>",
+           + "".join(f'<th scope="col">{h}</th>' for h in side.headings) + "</tr></thead><tbody>",
            *(_row_html(r) for r in side.rows), "</tbody></table></div>"]
     if side.diagnoses:
         out.append('<p class="pb-dx">Diagnoses (CMS-1500 item 21): '

@@ -14,6 +14,8 @@ from typing import Any
 
 NOT_RECORDED = "not recorded"
 LINE_HEADINGS = ("Line", "Code", "Modifiers", "Units", "Dx pointer")
+#: The extra column when a line carries a drug's NDC or a NOC claim note (shaded line 24 of the CMS-1500).
+DRUG_HEADING = "NDC, claim note"
 _FLOW_LINE = re.compile(r"^\s*-\s*\{.*\}\s+#\s*(?P<note>.+?)\s*$")
 
 
@@ -39,6 +41,7 @@ class Side:
     diagnoses: tuple[Cell, ...]  # the claim's diagnosis list (CMS-1500 item 21): "A Z45.1", "B G80.1"
     rows: tuple[Row, ...]
     fields: tuple[tuple[str, Cell], ...]  # the note's fields that differ from the other example
+    headings: tuple[str, ...] = LINE_HEADINGS
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class Comparison:
         for side, verb in ((self.bad, "only in the bad example"), (self.good, "only in the good example")):
             out += [f"line {_code_line(r)}: {verb}" for r in side.rows if r.only_here]
         for b, g in _paired_rows(self):
-            for head, cb, cg in zip(LINE_HEADINGS[1:], b.cells[1:], g.cells[1:], strict=True):
+            for head, cb, cg in zip(self.bad.headings[1:], b.cells[1:], g.cells[1:], strict=True):
                 if cb.changed or cg.changed:
                     out.append(f"line {b.cells[0].text} {head.lower()}: {cb.text or '(none)'} -> {cg.text or '(none)'}")
         for cb, cg in zip_longest(self.bad.diagnoses, self.good.diagnoses):
@@ -69,14 +72,16 @@ def compare(bad: dict[str, Any], good: dict[str, Any], bad_text: str = "", good_
     differing = [k for k in dict.fromkeys([*fb, *fg]) if fb.get(k) != fg.get(k)]
     lb, lg = _lines(bad), _lines(good)
     db, dg = _dx_list(lb), _dx_list(lg)
-    rows_b, rows_g = _align(lb, db, lg, dg, _notes(bad_text, len(lb)), _notes(good_text, len(lg)))
+    drug = any(ln.get("ndc") or ln.get("note") for ln in (*lb, *lg))
+    headings = (*LINE_HEADINGS, DRUG_HEADING) if drug else LINE_HEADINGS
+    rows_b, rows_g = _align(lb, db, lg, dg, _notes(bad_text, len(lb)), _notes(good_text, len(lg)), drug)
     dx_b = tuple(Cell(_pointed(i, db), _at(db, i) != _at(dg, i)) for i in range(len(db)))
     dx_g = tuple(Cell(_pointed(i, dg), _at(db, i) != _at(dg, i)) for i in range(len(dg)))
     return Comparison(
         Side(str(bad.get("title") or ""), _one_line(bad.get("narrative")), dx_b, rows_b,
-             tuple((_label(k), Cell(fb.get(k, NOT_RECORDED), True)) for k in differing)),
+             tuple((_label(k), Cell(fb.get(k, NOT_RECORDED), True)) for k in differing), headings),
         Side(str(good.get("title") or ""), _one_line(good.get("narrative")), dx_g, rows_g,
-             tuple((_label(k), Cell(fg.get(k, NOT_RECORDED), True)) for k in differing)))
+             tuple((_label(k), Cell(fg.get(k, NOT_RECORDED), True)) for k in differing), headings))
 
 
 def _flatten(node: Any, prefix: str = "") -> dict[str, str]:
@@ -129,17 +134,22 @@ def _pointed(i: int, dx: list[str]) -> str:
     return f"{chr(ord('A') + i)} {dx[i]}"
 
 
-def _cells(number: int, ln: dict[str, Any], dx: list[str]) -> list[str]:
+def _cells(number: int, ln: dict[str, Any], dx: list[str], drug: bool = False) -> list[str]:
     pointers = " ".join(chr(ord("A") + dx.index(str(d))) for d in ln.get("diagnoses") or [])
-    return [str(number), str(ln.get("code", "")), " ".join(str(m) for m in ln.get("modifiers") or []),
-            str(ln.get("units", 1)), pointers]
+    out = [str(number), str(ln.get("code", "")), " ".join(str(m) for m in ln.get("modifiers") or []),
+           str(ln.get("units", 1)), pointers]
+    if drug:
+        ndc, note = ln.get("ndc") or {}, ln.get("note")
+        shaded = f"N4{ndc.get('code', '')}{ndc.get('unit', '')}{ndc.get('quantity', '')}" if ndc else ""
+        out.append("; ".join(x for x in (shaded, f"note: {note}" if note else "") if x))
+    return out
 
 
-def _align(lb, db, lg, dg, nb, ng) -> tuple[tuple[Row, ...], tuple[Row, ...]]:
+def _align(lb, db, lg, dg, nb, ng, drug: bool = False) -> tuple[tuple[Row, ...], tuple[Row, ...]]:
     """Match lines by code (a removed or added line shifts the rest); compare matched lines cell by cell.
     Pointers are letters into the diagnosis list, as on the form: a changed list is marked there."""
-    cb = [_cells(i, ln, db) for i, ln in enumerate(lb, 1)]
-    cg = [_cells(i, ln, dg) for i, ln in enumerate(lg, 1)]
+    cb = [_cells(i, ln, db, drug) for i, ln in enumerate(lb, 1)]
+    cg = [_cells(i, ln, dg, drug) for i, ln in enumerate(lg, 1)]
     rows_b: list[Row | None] = [None] * len(lb)
     rows_g: list[Row | None] = [None] * len(lg)
     matcher = SequenceMatcher(a=[c[1] for c in cb], b=[c[1] for c in cg], autojunk=False)

@@ -137,9 +137,11 @@ def facility_claim(result: CheckResult) -> FacilityClaim:
     pos = enc.place_of_service
     setting, system, confidence = setting_of(pos)
     if setting == "office/home":
+        unlisted = ("" if pos in facts.NON_FACILITY_POS else
+                    f" (pumpbill does not classify POS {pos}: treated as non-facility, rule PB704; verify)")
         return FacilityClaim(pos, setting, system, False, (), (
-            f"POS {pos} is not a facility setting: no facility claim. The practitioner bills the service (and a "
-            "drug the practice bought) on the professional claim at the non-facility rate.",), confidence)
+            f"POS {pos} is not a facility setting{unlisted}: no facility claim. The practitioner bills the service "
+            "(and a drug the practice bought) on the professional claim at the non-facility rate.",), confidence)
     code, _why = pump_service(enc, result.profile)
     notes: list[str] = []
     cancelled = enc.outcome == "cancelled"

@@ -107,6 +107,9 @@ SOURCES: dict[str, Source] = {
                "NDC with no hyphens or spaces, then the unit qualifier F2, GR, ME, ML or UN and the quantity) and "
                "the 837P LIN/CTP segments; the 10-digit label NDC (4-4-2, 5-3-2 or 5-4-1) padded with one zero to "
                "5-4-2 (CMS's 11-digit derivative, described alike by several billing references)", "high"),
+        Source("jw-jz-noc", "CMS JW/JZ policy FAQ (as summarised by Xcenda, June 2023): JW and JZ apply to drugs "
+               "billed with NOC codes (J3490 and others) too, as appropriate; whether a pharmacy-compounded syringe "
+               "is a single-dose container is not settled in pumpbill's reference", "medium"),
         Source("asp", "CMS quarterly ASP files: Part B drugs under the physician fee schedule are paid at ASP + 6%",
                "medium"),
         Source("opps-drug-status", "CMS CY2025 OPPS Addendum B: J0475, J2278, J1171 status K (separately paid); "

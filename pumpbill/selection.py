@@ -379,10 +379,20 @@ def _noc_line(enc: Encounter, profile: PayerProfile) -> Line:
     code = profile.compounded_code
     what = refill.description or f"{refill.drug} {refill.concentration}"
     note = f"{what}, {fmt(refill.volume_added_ml)} mL"[:80]
-    return Line(code=code, units=1, note=note, reasons=(
-        f"compounded or mixed drug: no single-drug J-code describes it; payer '{profile.name}' takes {code} "
-        f"({facts.NOC_DRUG_CODES[code]}) with the drug, strength and amount in the claim note",
-        "units on a NOC line: 1 here; payers' instructions differ (some count containers): verify"))
+    reasons = [f"compounded or mixed drug: no single-drug J-code describes it; payer '{profile.name}' takes {code} "
+               f"({facts.NOC_DRUG_CODES[code]}) with the drug, strength and amount in the claim note",
+               "units on a NOC line: 1 here; payers' instructions differ (some count containers): verify"]
+    mods: tuple[str, ...] = ()
+    discarded = refill.discarded_q
+    if refill.container == "single_dose" and profile.jz_jw_required and enc.date >= facts.JZ_REQUIRED_FROM:
+        if discarded is None or discarded.value == 0:
+            mods = ("JZ",)
+            reasons.append("single-dose container, nothing discarded: JZ, which CMS applies to NOC drug codes too "
+                           "(verify that your MAC treats a pharmacy-compounded syringe as a single-dose container)")
+        else:
+            reasons.append("drug discarded from the compounded container: how a NOC line reports it (a JW line, "
+                           "its units) is the payer's instruction; pumpbill's reference does not say: verify")
+    return Line(code=code, modifiers=mods, units=1, note=note, reasons=tuple(reasons))
 
 
 def _ndc(line: Line, enc: Encounter, profile: PayerProfile) -> Line:

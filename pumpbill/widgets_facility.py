@@ -45,9 +45,11 @@ def practitioner_html(result) -> str:
                    f"<td>{dollars(Decimal(p['amount']) if p['amount'] is not None else None)}</td></tr>"
                    for p in pays)
     pay = ("<table class='pumpbill-table'><tr><th>Code</th><th>Year</th><th>Rate</th><th>National PFS amount</th>"
-           f"</tr>{rows}</table><p><small>Drugs on an office claim are paid from the quarterly ASP file, which "
-           "pumpbill does not ship.</small></p>" if pays else "")
-    return lines_table(result.recommended, reasons=False) + pay + notes_list(result.selection.notes)
+           f"</tr>{rows}</table>" if pays else "")
+    if any(ln.code.startswith("J") for ln in result.recommended):
+        pay += ("<p><small>The drug line is paid from the quarterly ASP file, which pumpbill does not ship."
+                "</small></p>")
+    return lines_table(result.recommended) + pay + notes_list(result.selection.notes)
 
 
 def facility_html(fc: FacilityClaim) -> str:

@@ -112,7 +112,7 @@ def compare(change: str = "reservoir_volume", performer: str = "physician", em: 
     """For every payer profile: (what the note supports, the check of those lines billed as a claim)."""
     base = visit(change, performer, em, drug, ndc_recorded, prior_authorization)
     out = {}
-    for name in profiles():
+    for name in ordered_names():
         enc = {**base, "payer": name}
         supported = check(scenario_from_data(f"payers-{name}", {"encounter": enc}))
         billed = check(scenario_from_data(f"payers-{name}-claim", {
@@ -150,12 +150,16 @@ def _policy(p: PayerProfile) -> str:
     return "<small>" + "<br>".join(escape(i) for i in items) + "</small>"
 
 
-def _ndc_gap(p: PayerProfile, supported: CheckResult, ndc_recorded: bool) -> str:
-    drug_lines = [ln for ln in supported.recommended if ln.code.startswith("J")]
-    if p.ndc_required and drug_lines and not ndc_recorded:
-        return ("<p><small><b>No NDC in the note:</b> this profile wants the NDC on every drug line; record "
-                "the label's NDC before the claim goes out.</small></p>")
-    return ""
+def payer_reasons(result: CheckResult) -> list[str]:
+    """What the payer profile changed: the selection's notes and the line reasons that name the payer."""
+    reasons = [r for ln in result.recommended for r in ln.reasons if "payer '" in r]
+    return list(dict.fromkeys(reasons + list(result.selection.notes)))
+
+
+def ordered_names() -> list[str]:
+    """Profiles in a reading order: Original Medicare first, then Medicare Advantage, Medicaid, commercial."""
+    rank = {"medicare": 0, "medicare_advantage": 1, "medicaid": 2, "commercial": 3}
+    return sorted(profiles(), key=lambda n: (rank.get(profiles()[n].kind, 9), n))
 
 
 @_never_raises
@@ -169,9 +173,9 @@ def payer_comparison_html(change: str = "reservoir_volume", performer: str = "ph
     rows = [
         ("The profile", [_policy(profs[n]) for n in names]),
         ("Lines the note supports", [
-            ("<br>".join(line_text(ln) for ln in results[n][0].recommended) or "<i>no line</i>")
-            + _ndc_gap(profs[n], results[n][0], ndc_recorded) for n in names]),
-        ("Why", [notes_list(results[n][0].selection.notes) or "<small>&ndash;</small>" for n in names]),
+            "<br>".join(line_text(ln) for ln in results[n][0].recommended) or "<i>no line</i>" for n in names]),
+        ("What the payer changed", [notes_list(payer_reasons(results[n][0])) or "<small>&ndash;</small>"
+                                    for n in names]),
         ("Findings on those lines", [findings_list(results[n][1].findings, link_base=RULES_LINK)
                                      for n in names]),
     ]

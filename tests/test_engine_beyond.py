@@ -137,15 +137,23 @@ MIX = {**PHYSICIAN_REFILL["refill"], "compounded": True,
        "description": "baclofen 2000 mcg/mL with clonidine 100 mcg/mL"}
 
 
-@pytest.mark.parametrize(("payer", "code"), [("medicare", "J7999"), ("example-commercial", "J3490"),
-                                             ("example-medicaid", "J3490")])
-def test_compounded_drug_is_one_noc_line_with_its_note(payer: str, code: str) -> None:
+@pytest.mark.parametrize(("payer", "code", "mods"), [("medicare", "J7999", ("JZ",)),
+                                                     ("example-commercial", "J3490", ()),
+                                                     ("example-medicaid", "J3490", ())])
+def test_compounded_drug_is_one_noc_line_with_its_note(payer: str, code: str, mods: tuple[str, ...]) -> None:
     r = result(visit(payer=payer, refill=MIX))
     drug = r.recommended[1]
-    assert (drug.code, drug.units) == (code, 1)
+    assert (drug.code, drug.modifiers, drug.units) == (code, mods, 1)
     assert drug.note == "baclofen 2000 mcg/mL with clonidine 100 mcg/mL, 20 mL"
     assert drug.public()["note"] == drug.note
     assert code == profiles()[payer].compounded_code
+
+
+def test_compounded_discard_gets_no_jz_and_a_verify_reason() -> None:
+    r = result(visit(refill={**MIX, "discarded": "4 mg"}))
+    drug = r.recommended[1]
+    assert drug.modifiers == () and any("payer's instruction" in why for why in drug.reasons)
+    assert result(visit(refill={**MIX, "container": "multi_dose"})).recommended[1].modifiers == ()
 
 
 def test_ndc_fields_only_for_a_payer_that_wants_them() -> None:

@@ -146,6 +146,8 @@ RECORDED = {
     "physician_reason": re.compile("Why the physician"),
     "imaging_reason": re.compile(r"guidance used\. Reason"),
     "supervising_practitioner": None, "supervision": re.compile(r"supervision\)|Supervision:"),
+    "coverage.prior_authorization": re.compile("Prior authorization"),
+    "interval_reason": re.compile("Refill timing"),
 }
 
 

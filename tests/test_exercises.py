@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from pumpbill.engine import check
 from pumpbill.exercises import Answer, Exercise, ExerciseSet, Submission, load_exercise, load_set
@@ -35,12 +36,10 @@ EXERCISE_FILES = sorted(p for d in SET_DIRS for p in d.glob("*.yaml") if p.name 
 KINDS = ("choose_claim", "complete_documentation", "find_gaps", "review_claim")
 LEVELS = ("easy", "medium", "hard")
 #: The book's pages an exercise may point to.
-BOOK_PAGES = frozenset({
-    "book/start/corrections", "book/devices/services", "book/choosing/family", "book/choosing/related-codes",
-    "book/choosing/reprogramming", "book/documentation/elements", "book/bundling/edits", "book/bundling/em-25",
-    "book/drugs/units", "book/diagnosis/coding", "book/modifiers/modifiers", "book/frequency/intervals",
-    "book/payment/place-of-service", "book/cases/index", "book/mistakes/mistakes",
-})
+#: Chapters an exercise may reference: every page of the table of contents (not the generated rule pages).
+BOOK_PAGES = frozenset(
+    c["file"] for part in yaml.safe_load((ROOT.parent / "_toc.yml").read_text(encoding="utf-8"))["parts"]
+    for c in part["chapters"])
 LINE_PARTS = {"codes", "modifiers", "units"}
 
 

@@ -45,13 +45,16 @@ LABELS: dict[tuple[str, str | None], str] = {
     ("supervising_practitioner", None): "Supervising practitioner",
     ("supervision", None): "How supervision was given",
     ("imaging_reason", None): "Why imaging was used",
+    ("interval_reason", None): "Why the refill came earlier or later than planned",
+    ("coverage", "prior_authorization"): "Prior authorization number",
 }
 #: The chart sections the fields appear under.
 GROUPS: dict[str, str] = {"pump": "Device", "interrogation": "Interrogation", "refill": "Refill",
                           "reprogramming": "Reprogramming", "prescription": "Prescription in the pump",
                           "next_refill_date": "Plan", "performed_by": "Who did the work",
                           "physician_reason": "Who did the work", "supervising_practitioner": "Who did the work",
-                          "supervision": "Who did the work", "imaging_reason": "Imaging"}
+                          "supervision": "Who did the work", "imaging_reason": "Imaging",
+                          "interval_reason": "Plan", "coverage": "Coverage"}
 #: Choices for the fields with a fixed list (the scenario's values, in words).
 CHOICES: dict[str, list[tuple[str, str | None]]] = {
     "performed_by": [("(not recorded)", None), ("physician", "physician"),

@@ -158,13 +158,20 @@ def _refill_lines(enc: Encounter, rf: Refill) -> list[str]:
     if rf.residual_note:
         out.append(_sentence(rf.residual_note))
     drug = rf.drug if rf.drug != "other" else "chemotherapy solution" if rf.chemotherapy else "the prescribed solution"
+    if rf.compounded:
+        drug = f"a pharmacy-compounded mixture ({rf.description})" if rf.description else \
+            f"a pharmacy-compounded {drug} preparation"
     strength = rf.concentration
     if rf.undiluted is not None:
         strength += " undiluted" if rf.undiluted else " diluted with preservative-free saline"
     port = f" through the {rf.port.removesuffix(' port')} port" if rf.port else ""
     chemo = " (antineoplastic chemotherapy)" if rf.chemotherapy and rf.drug != "other" else ""
-    out.append(f"Refilled{port} with {_ml(rf.volume_added_ml)} of {drug} {strength}{chemo}, "
-               f"{_CONTAINERS[rf.container]}, {_SUPPLIERS[rf.supplied_by]}.")
+    if enc.outcome in ("discontinued", "cancelled"):
+        out.append(f"Refill planned with {_ml(rf.volume_added_ml)} of {drug} {strength}{chemo}, "
+                   f"{_CONTAINERS[rf.container]}, {_SUPPLIERS[rf.supplied_by]}: not placed in the pump (see Session).")
+    else:
+        out.append(f"Refilled{port} with {_ml(rf.volume_added_ml)} of {drug} {strength}{chemo}, "
+                   f"{_CONTAINERS[rf.container]}, {_SUPPLIERS[rf.supplied_by]}.")
     ids = [i for i in (f"lot {rf.lot}" if rf.lot else "", f"NDC {rf.ndc}" if rf.ndc else "") if i]
     if ids:
         out.append(_sentence(", ".join(ids)))
@@ -175,6 +182,45 @@ def _refill_lines(enc: Encounter, rf: Refill) -> list[str]:
             out.append(f"Wasted: {rf.discarded} of {drug} discarded from the container.")
     if enc.interval_reason:
         out.append(f"Refill timing: {_sentence(enc.interval_reason)}")
+    return out
+
+
+_OUTCOMES = {"reduced": "Service reduced: less than the full service was done",
+             "discontinued": "Service stopped after it had begun",
+             "cancelled": "Cancelled before the service began"}
+_DENIALS = {"not_reasonable_necessary": "Coverage reviewed before the service: expected not to be covered as "
+                                        "reasonable and necessary for this patient",
+            "statutory_exclusion": "Coverage reviewed before the service: a service the plan never covers"}
+
+
+def _coverage(enc: Encounter) -> list[str]:
+    cov, out = enc.coverage, []
+    if cov is not None and cov.expected_denial != "none":
+        out.append(_DENIALS[cov.expected_denial] + ".")
+        out.append("Advance Beneficiary Notice explained and signed by the patient before the service."
+                   if cov.abn == "signed" else "No advance notice was given to the patient.")
+    if cov is not None and cov.prior_authorization:
+        out.append(f"Prior authorization: {cov.prior_authorization}, on file.")
+    return out
+
+
+def _session(enc: Encounter) -> list[str]:
+    out = []
+    if enc.trial is not None:
+        from ..facts import TRIAL_INJECTION_CODES
+
+        t = enc.trial
+        out.append(f"Intrathecal screening trial: {TRIAL_INJECTION_CODES[t.code]}, a bolus of {t.drug} {t.dose}, "
+                   f"{_SUPPLIERS[t.supplied_by]}.")
+    if enc.prior_procedure is not None:
+        pp = enc.prior_procedure
+        out.append(f"Earlier procedure: {_PROCEDURES.get(pp.code, 'pump surgery')} on {_day(pp.date)}.")
+    if enc.outcome != "completed":
+        why = f": {_sentence(enc.outcome_reason)}" if enc.outcome_reason else "."
+        out.append(_OUTCOMES[enc.outcome] + (why if why != "." else "."))
+    if enc.same_day_sessions > 1:
+        out.append(f"This is pump session {enc.same_day_sessions} of the day, separate from the earlier one "
+                   "(see the earlier entry).")
     return out
 
 
@@ -223,8 +269,8 @@ def note_sections(ex: Exercise) -> list[Section]:
     """The note as (heading, lines): the one source of the text and the HTML forms."""
     sc: Scenario = ex.scenario
     enc = sc.encounter
-    parts: list[Section] = [("Visit", _header(ex, enc)), ("Device", _device(enc)),
-                            ("Interrogation", _interrogation(enc))]
+    parts: list[Section] = [("Visit", _header(ex, enc)), ("Coverage", _coverage(enc)), ("Device", _device(enc)),
+                            ("Session", _session(enc)), ("Interrogation", _interrogation(enc))]
     if enc.services.refill and enc.refill is not None:
         parts.append(("Refill", _refill_lines(enc, enc.refill)))
     parts.append(("Programming", _programming(enc) + _prescription(enc)))

@@ -62,10 +62,19 @@ class Problem:
 
 
 def known_modifiers() -> frozenset[str]:
-    """The modifiers pumpbill's reference names (FACTS: NCCI-associated, JZ/JW, 26/TC, the ABN modifiers)."""
-    from ..facts import NCCI_ASSOCIATED_MODIFIERS
+    """The modifiers pumpbill's reference names (FACTS: NCCI-associated, JZ/JW, 26/TC, the ABN modifiers, 52/53,
+    the facility's 73/74 and the repeat-procedure 76/77)."""
+    from ..facts import (
+        ABN_MODIFIERS,
+        DISCONTINUED_MODIFIER,
+        FACILITY_DISCONTINUED_MODIFIERS,
+        NCCI_ASSOCIATED_MODIFIERS,
+        REDUCED_MODIFIER,
+        REPEAT_MODIFIERS,
+    )
 
-    return NCCI_ASSOCIATED_MODIFIERS | frozenset({"JZ", "JW", "26", "TC", "GA", "GZ", "GX"})
+    return (NCCI_ASSOCIATED_MODIFIERS | frozenset({"JZ", "JW", "26", "TC", REDUCED_MODIFIER, DISCONTINUED_MODIFIER})
+            | frozenset(ABN_MODIFIERS) | FACILITY_DISCONTINUED_MODIFIERS | REPEAT_MODIFIERS)
 
 
 # --- pydantic errors, all of them, in words ----------------------------------------------------------

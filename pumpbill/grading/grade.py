@@ -39,7 +39,17 @@ DOC_FIELDS: dict[str, set[str] | None] = {
     "supervising_practitioner": None,
     "supervision": None,
     "imaging_reason": None,
+    "interval_reason": None,
+    "coverage": {"prior_authorization"},
 }
+#: Gaps a note closes by recording an element, besides the documentation rules (PB5xx): the reason for an
+#: underdosing (PB413) and the payer's prior-authorization number (PB808).
+OTHER_GAP_RULES = frozenset({"PB413", "PB808"})
+
+
+def is_gap(rule: str) -> bool:
+    """A finding the trainee can close by documenting (what complete_documentation exercises grade)."""
+    return rule.startswith("PB5") or rule in OTHER_GAP_RULES
 
 
 #: Feedback.kind values: about the trainee's answer, or about the exercise's note.
@@ -163,7 +173,9 @@ def derive_key(ex: Exercise) -> Answer:
 def _derive_key(ex: Exercise) -> Answer:
     if ex.kind == "choose_claim":
         result = check(_scenario_with_claim(ex, None).model_copy(update={"claim": None}), payer=ex.payer)
-        return Answer(lines=[ln.public() for ln in result.recommended], diagnoses=result.diagnoses)
+        # The claim form grades code, modifiers and units; a line's NDC fields and claim note are not graded.
+        return Answer(lines=[{k: v for k, v in ln.public().items() if k in ("code", "modifiers", "units")}
+                             for ln in result.recommended], diagnoses=result.diagnoses)
     result = check(ex.scenario, payer=ex.payer)
     if ex.kind == "find_gaps":
         return Answer(rules=sorted({f.rule for f in result.findings if f.line is None and f.severity != "info"}))
@@ -255,6 +267,7 @@ def _grade_claim(ex: Exercise, key: Answer, ans: Answer, g: Grade) -> None:
                                    "book/choosing/family"))
     lines = [{"code": c, "modifiers": list(m), "units": max(u, 1), "diagnoses": list(ans.diagnoses or [])}
              for c, m, u in given if c in KNOWN_CODES]
+    _fill_line_extras(ex, lines)
     try:
         result = check(_scenario_with_claim(ex, lines), payer=ex.payer)
     except (ValidationError, ValueError) as exc:
@@ -268,6 +281,21 @@ def _grade_claim(ex: Exercise, key: Answer, ans: Answer, g: Grade) -> None:
 
 
 _KEY_RULES: dict[int, tuple[Exercise, frozenset[str]]] = {}
+
+
+def _fill_line_extras(ex: Exercise, lines: list[dict[str, Any]]) -> None:
+    """The claim form has no NDC or claim-note fields, so a trainee's line for the same code and modifiers as
+    a recommended one takes the engine's NDC and note: feedback then judges what the trainee chose, and does not
+    report a missing NDC (PB215) or NOC note (PB217) the form never asked for."""
+    recommended = _cached(_BASELINE, ex, lambda e: check(e.scenario, payer=e.payer)).recommended
+    extras = {(ln.code, tuple(sorted(ln.modifiers))): ln for ln in recommended if ln.ndc or ln.note}
+    for line in lines:
+        rec = extras.get((line["code"], tuple(sorted(line["modifiers"]))))
+        if rec is not None:
+            if rec.ndc:
+                line["ndc"] = {"code": rec.ndc[0], "unit": rec.ndc[1], "quantity": rec.ndc[2]}
+            if rec.note:
+                line["note"] = rec.note
 
 
 def _key_rules(ex: Exercise, key: Answer) -> frozenset[str]:
@@ -345,8 +373,8 @@ def _grade_documentation(ex: Exercise, ans: Answer, g: Grade) -> None:
     except ValidationError as exc:
         raise _NotGradable(str(from_validation("submission", exc, ())).removeprefix("submission: ")) from None
     after = check(merged, payer=ex.payer)
-    gaps_before = {f.rule for f in before.findings if f.rule.startswith("PB5")}
-    gaps_after = {f.rule for f in after.findings if f.rule.startswith("PB5")}
+    gaps_before = {f.rule for f in before.findings if is_gap(f.rule)}
+    gaps_after = {f.rule for f in after.findings if is_gap(f.rule)}
     if "documentation" in ex.rubric.points:
         _add(g, ex, "documentation", len(gaps_before), len(gaps_after))
     errors = [f for f in after.findings if f.severity == "error"]
@@ -354,5 +382,5 @@ def _grade_documentation(ex: Exercise, ans: Answer, g: Grade) -> None:
         _add(g, ex, "consistency", len(errors), len(merged.claim.lines) if merged.claim else 1)
     # a finding the note had before the trainee wrote anything, and that is not one of the gaps to fill,
     # is about the note; a gap left open, or anything new, is the trainee's
-    note = frozenset(f.rule for f in before.findings if not f.rule.startswith("PB5"))
+    note = frozenset(f.rule for f in before.findings if not is_gap(f.rule))
     g.feedback.extend(_finding_feedback(after, note_rules=note))

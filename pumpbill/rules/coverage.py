@@ -116,7 +116,7 @@ def abn_modifier_unsupported(ctx: Context) -> Iterator[Hit]:
       correct="Before an off-label drug goes into the pump: the MAC's LCD/article checked, the indication and the "
               "reason for the drug documented, and, where coverage is doubtful for an Original Medicare patient, an "
               "ABN signed before the refill (the lines then carry GA).",
-      source="ncd-280-14", since="0.3.0", confidence="medium")
+      source="ncd-280-14", since="0.3.0")
 def off_label_intrathecal_drug(ctx: Context) -> Iterator[Hit]:
     enc = ctx.enc
     pump, refill = enc.pump, enc.refill

@@ -280,7 +280,7 @@ def underdosing_reason_codes(codes: list[str]) -> list[str]:
           "what a reviewer asks about first: was the refill missed, delayed, or did the device fail?",
       correct="Pump ran dry after a refill missed during a hospital stay elsewhere, with itching and fever: Z45.1, "
               "T42.8X6A, the documented symptoms (e.g. L29.9, R50.9), G80.1, and the reason in the note.",
-      source="underdosing", since="0.3.0", confidence="medium")
+      source="underdosing", since="0.3.0")
 def underdosing_without_reason(ctx: Context) -> Iterator[Hit]:
     found = underdosing_codes(ctx.all_dx)
     if not found or (ctx.enc.interval_reason or "").strip() or underdosing_reason_codes(ctx.all_dx):

@@ -65,8 +65,8 @@ def interrogation_findings_missing(ctx: Context) -> Iterator[Hit]:
       source=SRC)
 def refill_details_missing(ctx: Context) -> Iterator[Hit]:
     r = ctx.enc.refill
-    if r is None or not ctx.enc.services.refill:
-        return
+    if r is None or not ctx.enc.services.refill or ctx.enc.outcome in ("discontinued", "cancelled"):
+        return  # nothing was aspirated or instilled
     missing = []
     if r.residual_ml is None:
         missing.append("the residual volume")

@@ -58,14 +58,15 @@ def compounded_drug_single_code(ctx: Context) -> Iterator[Hit]:
             reason = (f"payer '{ctx.profile.name}' takes {expected} ({NOC_DRUG_CODES[expected]}) for a compounded "
                       f"drug, not {ln.code}")
         else:
-            reason = "a single-drug J-code describes one drug at its own billing unit, not a compounded or mixed drug"
+            reason = ("a single-drug J-code describes one drug in its own billing unit; it cannot describe a mix or a "
+                      "compounded strength")
         yield Hit(i, {"code": ln.code, "what": what, "reason": reason, "expected": expected})
 
 
 @rule("PB215", "ndc-missing", "error",
       title="Drug line without the NDC the payer requires",
       message="{code} billed without an NDC; payer '{payer}' wants the NDC on every drug line ({expected})",
-      fix="Add the NDC to the line: {expected}",
+      fix="Add the NDC to the line's shaded part (837P LIN/CTP): {expected}",
       what="A drug line (a J-code or a NOC code) with no NDC, for a payer whose profile requires the NDC on "
            "every drug line.",
       why="Medicaid programs (for drug rebates) and many commercial payers require the National Drug Code of "
@@ -82,7 +83,7 @@ def ndc_missing(ctx: Context) -> Iterator[Hit]:
         if ln.ndc is not None:
             continue
         rec = _recommended_for(ctx, ln)
-        expected = (f"N4 {rec.ndc[0]} {rec.ndc[1]} {rec.ndc[2]}" if rec is not None and rec.ndc else
+        expected = (_shaded(rec.ndc) if rec is not None and rec.ndc else
                     "N4, the 11-digit NDC from the label, the unit qualifier and the quantity; record the label NDC "
                     "in the note too")
         yield Hit(i, {"code": ln.code, "payer": ctx.profile.name, "expected": expected})
@@ -102,7 +103,7 @@ def _ndc_detail(label: str, billed: str) -> str:
 @rule("PB216", "ndc-mismatch", "error",
       title="NDC on the drug line doesn't match the label or the amount",
       message="{code} line: {detail}",
-      fix="Report {expected} on the line",
+      fix="Report {expected} on the line's shaded part (N4, the 11-digit NDC, the unit, the quantity)",
       what="A drug line whose NDC is not the 11-digit form of the label NDC the note records (typically the "
            "10-digit label number with the zero put in the wrong place), or whose NDC unit or quantity differs "
            "from the amount placed in the pump.",
@@ -136,9 +137,10 @@ def ndc_mismatch(ctx: Context) -> Iterator[Hit]:
       message="{code} ({noc}) billed {problem}; the payer cannot tell what was given",
       fix="Put the drug name(s), strength and amount in the line's claim note: {expected}",
       what="A J3490 or J7999 line whose claim note is missing, or does not name the drug or give the amount.",
-      why="A not-otherwise-classified code says nothing about the drug. The payer prices and reviews it from "
-          "the claim note (CMS-1500 item 19 or the line's note; 837P NTE): the drug name(s) and strengths, the "
-          "amount, and the NDC where the payer wants it; many payers also ask for the invoice.",
+      why="A not-otherwise-classified code says nothing about the drug. The payer prices and reviews the line "
+          "from its claim note (placed where the payer's instructions for unlisted drugs say): the drug name(s) "
+          "and strengths and the amount, with the NDC where the payer wants it; keep the invoice, which payers "
+          "may ask for.",
       correct="J7999 x 1 with the note 'baclofen 2000 mcg/mL + clonidine 100 mcg/mL, 20 mL' (80 characters at "
               "most).",
       source="noc-ndc", since="0.3.0")

@@ -12,6 +12,7 @@ from ..facts import (
     JW_REQUIRED_FROM,
     JZ_REQUIRED_FROM,
     NCCI_BYPASS_MODIFIERS,
+    NOC_DRUG_CODES,
     PUMP_SERVICE_CODES,
 )
 from .registry import Context, Hit, rule
@@ -104,7 +105,7 @@ def jz_jw_not_applicable(ctx: Context) -> Iterator[Hit]:
         for mod in ("JZ", "JW"):
             if mod not in ln.modifiers:
                 continue
-            if ln.code not in DRUG_CODES:
+            if ln.code not in DRUG_CODES and ln.code not in NOC_DRUG_CODES:
                 yield Hit(i, {"mod": mod, "code": ln.code, "reason": "not a drug code"})
             elif refill is not None and refill.container == "multi_dose":
                 yield Hit(i, {"mod": mod, "code": ln.code, "reason": "the drug came from a multi-dose container"})
@@ -235,7 +236,7 @@ def jw_without_discard(ctx: Context) -> Iterator[Hit]:
 def jz_and_jw_together(ctx: Context) -> Iterator[Hit]:
     by_code: dict[str, list[tuple[int, set[str]]]] = {}
     for i, ln in enumerate(ctx.lines, 1):
-        if ln.code in DRUG_CODES:
+        if ln.code in DRUG_CODES or ln.code in NOC_DRUG_CODES:
             by_code.setdefault(ln.code, []).append((i, set(ln.modifiers)))
     for code, lines in by_code.items():
         mods = set().union(*(m for _, m in lines))

@@ -40,17 +40,16 @@ def prior_authorization_number(enc: Encounter) -> str | None:
       title="Payer wants a prior authorization: none recorded",
       message="payer '{payer}' requires a prior authorization for {what}; the note records no authorization number",
       fix="Record the plan's authorization number (coverage.prior_authorization), or obtain one before the "
-          "service; without it expect a denial the practice cannot bill the patient for",
+          "service (check the plan's provider manual for which services need one)",
       what="A pump service, trial injection or pump procedure for a payer whose profile requires prior "
            "authorization, with no authorization number in the note.",
       why="Medicare Advantage plans follow CMS coding, so the claim lines are the same as for Original Medicare, "
-          "but a plan may require a prior authorization for the service; a claim without one is typically "
-          "denied whatever the codes. Original Medicare has no such step for these services, and the ABN does "
-          "not apply to plan enrollees. Whether a given plan requires it, and for which services, is in its "
-          "provider manual (medium).",
+          "but a plan may require a prior authorization for the service, and a plan that requires one may deny a "
+          "claim without it however well it is coded. The ABN is an Original Medicare notice and does not replace "
+          "it. Whether a given plan requires one, and for which services, is in its provider manual (medium).",
       correct="'Prior authorization SYN-PA-0001 on file, valid for the refill.' The codes stay those CMS coding "
               "gives.",
-      source="payers-settings", confidence="medium", since="0.2.0")
+      source="payers-settings", since="0.3.0")
 def prior_authorization_missing(ctx: Context) -> Iterator[Hit]:
     if not ctx.profile.prior_authorization_required or prior_authorization_number(ctx.enc):
         return

@@ -11,6 +11,7 @@ from ..facts import (
     FAMILY_CODES,
     HOME_POS,
     INCIDENT_TO_CODES,
+    NOC_DRUG_CODES,
     NON_FACILITY_POS,
     PUMP_SERVICE_CODES,
     is_facility,
@@ -74,7 +75,7 @@ def supervision_not_direct(ctx: Context) -> Iterator[Hit]:
     barrier = incident_to_barrier(ctx.enc)
     if barrier is None or not ctx.enc.services.any:
         return
-    for i, ln in ctx.billed(PUMP_SERVICE_CODES + tuple(sorted(DRUG_CODES))):
+    for i, ln in ctx.billed(PUMP_SERVICE_CODES + tuple(sorted(DRUG_CODES | set(NOC_DRUG_CODES)))):
         yield Hit(i, {"code": ln.code, "barrier": barrier.split(": ")[0]})
 
 
@@ -110,7 +111,7 @@ def pos_unclassified(ctx: Context) -> Iterator[Hit]:
 def drug_billed_in_facility(ctx: Context) -> Iterator[Hit]:
     pos = ctx.enc.place_of_service
     if pos in FACILITY_DRUG_POS:
-        for i, ln in ctx.billed(DRUG_CODES):
+        for i, ln in ctx.billed(DRUG_CODES | set(NOC_DRUG_CODES)):
             yield Hit(i, {"code": ln.code, "pos": pos})
 
 

@@ -143,9 +143,10 @@ def cancelled_service_billed(ctx: Context) -> Iterator[Hit]:
       message="{code}-{mods} billed as another session on the same date: {blocker}, so no modifier bypasses it "
               "({sessions})",
       fix="Bill {code} once, 1 unit, without {mods}; {appeal}",
-      what="A pump-service code on a second line of the same date's claim carrying 76 or 77 (repeat procedure), "
-           "59 or XE/XS/XP/XU, when the two lines are the same code or a pair no modifier bypasses; or 76/77 on "
-           "the only pump-service line, repeating a session billed on another claim that day.",
+      what="A pump-service code on a second line of the same date's claim carrying 76 or 77 (repeat procedure), or "
+           "59 or XE/XS/XP/XU when the note documents a second session, when the two lines are the same code or a "
+           "pair no modifier bypasses; or 76/77 on the only pump-service line, repeating a session billed on "
+           "another claim that day. (59/X splitting a single session is PB306.)",
       why="The one-code-per-session pairs of the pump-service codes have modifier indicator 0 and each code's "
           "MUE is one unit per day, so 76, 77, 59 and the X modifiers cannot bypass them: the second line is denied "
           "whatever it carries. A genuinely separate second session (the patient came back later that day) is "
@@ -153,16 +154,20 @@ def cancelled_service_billed(ctx: Context) -> Iterator[Hit]:
           "clinical, adjudication indicator 3).",
       correct="One line, 1 unit, for the day; both sessions documented; a denial of the second appealed with the "
               "record.",
-      source="second-session", confidence="medium-high", since="0.3.0", supersedes=("PB101", "PB306"))
+      source="second-session", since="0.3.0",
+      supersedes=("PB001", "PB101", "PB102", "PB306"))
 def repeat_session_bypass(ctx: Context) -> Iterator[Hit]:
     lines = ctx.billed(PUMP_SERVICE_CODES)
     n = ctx.enc.same_day_sessions
     sessions = (f"the note documents {n} separate sessions today" if n > 1 else
                 "the note documents one session")
     for i, ln in lines:
-        mods = sorted(set(ln.modifiers) & (BYPASS_MODIFIERS if len(lines) > 1 else REPEAT_MODIFIERS))
+        # 76/77 claim a repeat session by themselves; 59/X do so only next to another pump-service line when the
+        # note documents a second session (otherwise they split one session: PB306)
+        allowed = BYPASS_MODIFIERS if len(lines) > 1 and n > 1 else REPEAT_MODIFIERS
+        mods = sorted(set(ln.modifiers) & allowed)
         if not mods:
-            continue  # 59/X on the only pump-service line: PB306
+            continue
         blocker, appeal = _blocker(ctx, ln.code, [o.code for j, o in lines if j != i])
         if blocker is None:
             continue  # a pair at modifier indicator 1 (96522 with 95990): PB108 judges the modifier

@@ -184,12 +184,15 @@ def drug_line_missing(ctx: Context) -> Iterator[Hit]:
       correct="Pharmacy- or facility-supplied: document the drug, lot and volume; bill only the service.",
       source="hcpcs")
 def drug_not_purchased_billed(ctx: Context) -> Iterator[Hit]:
-    refill = ctx.enc.refill
-    if refill is not None and refill.supplied_by == "practice" and ctx.enc.services.refill:
-        return
+    refill, trial = ctx.enc.refill, ctx.enc.trial
+    bought = refill is not None and refill.supplied_by == "practice" and ctx.enc.services.refill
     supplied = f"supplied by the {refill.supplied_by}" if refill is not None else "not documented as refilled"
     for i, ln in ctx.billed(DRUG_CODES | frozenset(NOC_DRUG_CODES)):
-        yield Hit(i, {"code": ln.code, "supplied": supplied})
+        if ln.code == "J0476" and trial is not None:  # the trial bolus: its own supplier decides
+            if trial.supplied_by != "practice":
+                yield Hit(i, {"code": ln.code, "supplied": f"supplied by the {trial.supplied_by} (trial bolus)"})
+        elif not bought:
+            yield Hit(i, {"code": ln.code, "supplied": supplied})
 
 
 @rule("PB209", "trial-code-for-refill", "error",
