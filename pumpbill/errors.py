@@ -13,6 +13,8 @@ class InputError(Exception):
 
     def __init__(self, path: str, field: str | None, problem: str):
         problem = " ".join(str(problem).split())  # always one line
+        if field is not None:  # a field name from the file itself may hold line breaks or control characters
+            field = "".join(c if c.isprintable() else "?" for c in str(field))
         self.path, self.field, self.problem = path, field, problem
         where = f"{path}: {field}: " if field else f"{path}: "
         super().__init__(where + problem)

@@ -158,8 +158,9 @@ def facility_claim(result: CheckResult) -> FacilityClaim:
     if cancelled:
         notes.append("the service was cancelled before it started: nothing to bill on either claim")
     elif enc.outcome == "discontinued":
-        notes.append("discontinued after it started: the practitioner's line takes 53; the facility reports its "
-                     "part with 73 or 74 (medium confidence: verify which one with the facility's billing office)")
+        notes.append("discontinued after it started: the practitioner's line takes 53; the facility uses 73 or 74 "
+                     "only for a procedure that needed anesthesia, and 52 otherwise (medium confidence: verify with "
+                     "the facility's billing office)")
     elif enc.outcome == "reduced":
         notes.append("reduced service: the practitioner's line takes 52; the facility's modifier for a reduced "
                      "service is not in pumpbill's reference (verify)")
@@ -187,8 +188,8 @@ def facility_claim(result: CheckResult) -> FacilityClaim:
         lines.append(_drug_line(drug_code, units, setting, notes))
         if enc.refill is not None and enc.refill.supplied_by != "facility":
             notes.append(f"the note says the {enc.refill.supplied_by} supplied the drug; at POS {pos} the drug is a "
-                         "facility service (hospital bundling, SSA 1862(a)(14), 42 CFR 410.42): it belongs on the "
-                         "facility's claim, never the practitioner's (rule PB705); settle the supply with the facility")
+                         f"facility service ({facts.facility_drug_basis(pos)}): it belongs on the facility's claim, "
+                         "never the practitioner's (rule PB705); settle the supply with the facility")
     if setting == "SNF":
         notes.insert(0, "SNF Part A stay: the facility's part (staff work, the drug) falls under consolidated billing, "
                      "paid within the stay; the practitioner still bills their own professional service (medium "

@@ -122,11 +122,21 @@ SOURCES: dict[str, Source] = {
         Source("replacement", "Pump replacement at end of battery life is a removal and an implant (62365, 62362; "
                "010-day globals); the CMS outpatient-hospital PTP table v32.3 pairs 62362 (column 1) with 62365 "
                "(column 2) at modifier indicator 0", "medium"),
+        Source("cpt-replacement", "CPT descriptors of 62360-62362 begin 'implantation or replacement of device for "
+               "intrathecal or epidural drug infusion' (as paraphrased by anesthesiabilling.org and iframe.ai): a "
+               "replacement is the implant code; 62365 is removal without replacement", "medium-high"),
         Source("global-refill", "A refill inside an implant's 010-day global period is rare (pumps are filled at "
                "implant) and is flagged for review", "low"),
         Source("modifiers-52-53", "Modifiers 52 (reduced) and 53 (discontinued after it started, for a "
                "physician) on the practitioner's claim, 73/74 the facility's version; 53 is not used for an "
                "elective cancellation before the service started", "medium"),
+        Source("modifiers-73-74", "CMS Pub 100-04 ch.4 s.20.6.4 (as cited by a coding auditor): a hospital or "
+               "ASC reports 73/74 for a discontinued procedure that required anesthesia, 52 for one that did not",
+               "medium"),
+        Source("facility-drug-basis", "Who bills the drug in a facility, by setting: hospital patients SSA "
+               "1862(a)(14) / 42 CFR 410.42 (hospital bundling); SNF Part A residents SSA 1862(a)(18) (consolidated "
+               "billing); ASC patients 42 CFR 416.164 (ASC facility services), as a coding auditor cited them",
+               "medium"),
         Source("second-session", "A second, separate pump session on the same day: the one-code-per-session pairs "
                "are modifier indicator 0 and the MUE is 1, so 59/XE/76/77 cannot bypass them; only an appeal with "
                "the record (MAI 3)", "medium-high"),
@@ -156,9 +166,9 @@ IMPLANT_CODES: dict[str, str] = {
     "62350": "implant/revise intrathecal or epidural catheter",
     "62351": "implant/revise catheter with laminectomy",
     "62355": "remove catheter",
-    "62360": "implant subcutaneous reservoir",
-    "62361": "implant non-programmable pump",
-    "62362": "implant programmable pump (includes initial programming)",
+    "62360": "implant or replace subcutaneous reservoir",
+    "62361": "implant or replace non-programmable pump",
+    "62362": "implant or replace programmable pump (includes initial programming)",
     "62365": "remove pump or reservoir",
 }
 IMAGING_CODES: dict[str, str] = {
@@ -390,6 +400,16 @@ SHORT_INTERVAL_RATIO = Decimal("0.5")
 #: 2025-12-31, permanent from 2026-01-01 for services other than 010/090-global surgery (every pump code).
 VIRTUAL_DIRECT_SUPERVISION_FROM = date(2020, 3, 1)
 VIRTUAL_DIRECT_SUPERVISION_PERMANENT_FROM = date(2026, 1, 1)
+
+
+def facility_drug_basis(pos: str) -> str:
+    """Why the facility, not the practitioner, bills the drug at this place of service (FACTS section 2; the
+    per-setting citations: source "facility-drug-basis")."""
+    if pos == "31":
+        return "SNF consolidated billing, SSA 1862(a)(18)"
+    if pos == "24":
+        return "ASC facility services, 42 CFR 416.164"
+    return "hospital bundling, SSA 1862(a)(14), 42 CFR 410.42"
 
 
 def is_facility(pos: str) -> bool:

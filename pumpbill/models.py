@@ -269,6 +269,9 @@ class TrialInjection(_Strict):
     drug: Literal["baclofen"] = "baclofen"
     dose: DoseText = Field(description="the bolus, e.g. '50 mcg'")
     supplied_by: Supplier = "practice"
+    container: Container = "single_dose"
+    discarded: AmountText | None = Field(None, description="trial drug discarded from the ampules; not given = "
+                                         "not documented")
 
 
 class PriorProcedure(_Strict):

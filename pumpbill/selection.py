@@ -170,7 +170,10 @@ def select(enc: Encounter, profile: PayerProfile) -> Selection:
     pos = enc.place_of_service
     facility = facts.is_facility(pos)
     barrier = incident_to_barrier(enc) if code is not None else None
-    if code is not None:
+    if code is not None and enc.outcome == "cancelled":
+        sel.notes.append("the service was cancelled before it started: nothing to bill, by the practitioner or the "
+                         "facility (modifier 53 is not for an elective cancellation before the service started)")
+    elif code is not None:
         if facility and code in facts.INCIDENT_TO_CODES:
             sel.hospital_bills = code
             sel.notes.append(f"{code} is an incident-to code (PC/TC 5): not payable to a practitioner in a "
@@ -181,19 +184,17 @@ def select(enc: Encounter, profile: PayerProfile) -> Selection:
                              f"there; {facility_bills(pos)}")
         elif barrier:
             sel.notes.append(barrier)
-        elif enc.outcome == "cancelled":
-            sel.notes.append("the service was cancelled before it started: nothing to bill (modifier 53 is not for "
-                             "an elective cancellation before the service started)")
         else:
             sel.service = _with_outcome(Line(code=code, reasons=tuple(why)), enc)
     elif why and not (not enc.services.any and (enc.trial or set(enc.other_procedures) & set(facts.IMPLANT_CODES))):
         sel.notes.extend(why)
-    sel.procedures = _procedure_lines(enc)
+    sel.procedures = _procedure_lines(enc, profile)
+    sel.notes.extend(_mue_notes([ln for ln in sel.procedures if ln.code in facts.DRUG_CODES], enc))
     refill = enc.refill
     if enc.services.refill and refill is not None and code is not None:
         if pos in facts.FACILITY_DRUG_POS:
-            sel.notes.append(f"POS {pos}: the facility supplies and bills the drug (hospital bundling, SSA "
-                             "1862(a)(14), 42 CFR 410.42); the practitioner never bills it there")
+            sel.notes.append(f"POS {pos}: the facility supplies and bills the drug ({facts.facility_drug_basis(pos)}); "
+                             "the practitioner never bills it there")
         elif refill.supplied_by != "practice":
             sel.notes.append(f"drug supplied by the {refill.supplied_by}: the practice bills no drug line")
         elif refill.drug == "other" and not refill.compounded:
@@ -205,19 +206,20 @@ def select(enc: Encounter, profile: PayerProfile) -> Selection:
             sel.notes.extend(_mue_notes(sel.drug_lines, enc))
     em = enc.em_visit
     if em and em.performed and em.code:
-        if not em.separately_identifiable and sel.service is not None:
+        billed_work = sel.service is not None or bool(sel.procedures)
+        if not em.separately_identifiable and billed_work:
             sel.notes.append("the E/M is not separately identifiable from the pump service: no E/M line")
-        elif (em.code == "99211" and sel.service is not None and enc.performed_by == "clinical_staff"
+        elif (em.code == "99211" and billed_work and enc.performed_by == "clinical_staff"
               and not own_diagnosis(enc)):
             sel.notes.append("99211 with a nurse-performed pump service: the nurse's visit is the refill; a 99211 "
                              "needs its own separately identifiable problem (medium confidence): no E/M line")
-        elif (profile.em_same_day == "separate_diagnosis_required" and sel.service is not None
+        elif (profile.em_same_day == "separate_diagnosis_required" and billed_work
               and not own_diagnosis(enc)):
             sel.notes.append(f"payer '{profile.name}' pays a same-day E/M only for a problem with its own "
                              "diagnosis; none documented")
         else:
-            mods = ("25",) if sel.service is not None else ()
-            reason = ("significant, separately identifiable E/M on the day of a pump service: modifier 25"
+            mods = ("25",) if billed_work else ()
+            reason = ("significant, separately identifiable E/M on the day of a pump service or procedure: modifier 25"
                       if mods else "E/M with no pump service billed by the practitioner: no modifier needed")
             sel.em = Line(code=em.code, modifiers=mods, reasons=(reason,))
     if enc.same_day_sessions > 1 and sel.service is not None:
@@ -242,14 +244,15 @@ def _with_outcome(line: Line, enc: Encounter) -> Line:
         return line.model_copy(update={"modifiers": (*line.modifiers, facts.REDUCED_MODIFIER), "reasons": (
             *line.reasons, "less than the full service was done: modifier 52 (reduced)")})
     if enc.outcome == "discontinued":
-        where = (" (the facility reports its part with 73 or 74)" if facts.is_facility(enc.place_of_service)
+        where = (" (the facility reports its own part: 73 or 74 only for a procedure that needed anesthesia, "
+                 "otherwise 52; verify)" if facts.is_facility(enc.place_of_service)
                  else "")
         return line.model_copy(update={"modifiers": (*line.modifiers, facts.DISCONTINUED_MODIFIER), "reasons": (
             *line.reasons, "the service was stopped after it started: modifier 53 (discontinued)" + where)})
     return line
 
 
-def _procedure_lines(enc: Encounter) -> list[Line]:
+def _procedure_lines(enc: Encounter, profile: PayerProfile) -> list[Line]:
     """The session's implant/removal procedures and the trial injection with its drug (FACTS section 9).
 
     A pair the shipped CMS PTP table marks modifier indicator 0 is never billed together: the column-2 code is
@@ -266,11 +269,14 @@ def _procedure_lines(enc: Encounter) -> list[Line]:
         for b in codes[i + 1:]:
             found = ptp.lookup(a, b, enc.date)
             edit = found.edit
-            if found.answer == "applies" and edit is not None and edit.modifier_indicator == "0":
+            if found.answer == "applies" and edit is not None and edit.modifier_indicator in ("0", "1"):
                 left_off.add(edit.column2)
+                how = ("no modifier bypasses the pair" if edit.modifier_indicator == "0" else
+                       "an NCCI-associated modifier may bypass it only when the record shows a separate site or "
+                       "session, which pumpbill cannot see: bill it only then, with the modifier")
                 bundled.setdefault(edit.column1, []).append(
-                    f"{edit.column2} left off: it is column 2 to {edit.column1} at modifier indicator 0 in the "
-                    f"{found.table} (no modifier bypasses the pair; verify against the practitioner table)")
+                    f"{edit.column2} left off: it is column 2 to {edit.column1} at modifier indicator "
+                    f"{edit.modifier_indicator} in the {found.table} ({how}; verify against the practitioner table)")
     for c in codes:
         if c not in left_off:
             out.append(Line(code=c, reasons=(f"{c}: {facts.IMPLANT_CODES[c]}, documented at this session",
@@ -279,12 +285,14 @@ def _procedure_lines(enc: Encounter) -> list[Line]:
     if trial is not None and enc.outcome != "cancelled":
         out.append(_with_outcome(Line(code=trial.code, reasons=(
             f"intrathecal screening trial: {trial.code}, {facts.TRIAL_INJECTION_CODES[trial.code]}",)), enc))
-        out.extend(_trial_drug(enc))
+        if enc.outcome != "discontinued":  # stopped before the bolus went in: no drug line
+            out.extend(_trial_drug(enc, profile))
     return out
 
 
-def _trial_drug(enc: Encounter) -> list[Line]:
-    """The trial bolus: J0476 per 50 mcg, only when the practice bought it and bills in an office-type setting."""
+def _trial_drug(enc: Encounter, profile: PayerProfile) -> list[Line]:
+    """The trial bolus: J0476 per 50 mcg, only when the practice bought it and bills in an office-type setting;
+    JZ/JW as for any separately payable single-dose drug (FACTS section 3)."""
     trial = enc.trial
     assert trial is not None
     if enc.place_of_service in facts.FACILITY_DRUG_POS or trial.supplied_by != "practice":
@@ -292,9 +300,21 @@ def _trial_drug(enc: Encounter) -> list[Line]:
     d = facts.BACLOFEN_TRIAL
     amount = Amount.parse(trial.dose).to(d.unit_measure)
     units = ceil_div(amount, d.unit_amount)
-    return [Line(code=d.hcpcs, units=units, reasons=(
-        f"trial bolus of baclofen bought by the practice: {d.hcpcs}, {fmt(amount)} {d.unit_measure} / {d.unit_label} "
-        f"per unit -> {units} unit{'s' if units != 1 else ''} (J0475 is the refill code, per 10 mg)",))]
+    why = (f"trial bolus of baclofen bought by the practice: {d.hcpcs}, {fmt(amount)} {d.unit_measure} / "
+           f"{d.unit_label} per unit -> {units} unit{'s' if units != 1 else ''} (J0475 is the refill code, per 10 mg)")
+    if trial.container != "single_dose" or not profile.jz_jw_required or enc.date < facts.JW_REQUIRED_FROM:
+        return [Line(code=d.hcpcs, units=units, reasons=(why,))]
+    discarded = Amount.parse(trial.discarded).to(d.unit_measure) if trial.discarded else Decimal(0)
+    jw = ceil_div(amount + discarded, d.unit_amount) - units if discarded else 0
+    if jw > 0:
+        return [Line(code=d.hcpcs, units=units, reasons=(why,)),
+                Line(code=d.hcpcs, modifiers=("JW",), units=jw, reasons=(
+                    f"{fmt(discarded)} {d.unit_measure} discarded from the single-dose ampules: {jw} more unit(s) on "
+                    "a separate JW line",))]
+    if enc.date < facts.JZ_REQUIRED_FROM:
+        return [Line(code=d.hcpcs, units=units, reasons=(why,))]
+    return [Line(code=d.hcpcs, modifiers=("JZ",), units=units, reasons=(
+        why, "single-dose ampules, nothing discarded beyond rounding: JZ"))]
 
 
 def _apply_abn(sel: Selection, enc: Encounter, profile: PayerProfile) -> None:
@@ -378,7 +398,8 @@ def _noc_line(enc: Encounter, profile: PayerProfile) -> Line:
     assert refill is not None
     code = profile.compounded_code
     what = refill.description or f"{refill.drug} {refill.concentration}"
-    note = f"{what}, {fmt(refill.volume_added_ml)} mL"[:80]
+    amount = f", {fmt(refill.volume_added_ml)} mL"
+    note = what[:80 - len(amount)] + amount  # the amount is never cut off
     reasons = [f"compounded or mixed drug: no single-drug J-code describes it; payer '{profile.name}' takes {code} "
                f"({facts.NOC_DRUG_CODES[code]}) with the drug, strength and amount in the claim note",
                "units on a NOC line: 1 here; payers' instructions differ (some count containers): verify"]
@@ -398,8 +419,11 @@ def _noc_line(enc: Encounter, profile: PayerProfile) -> Line:
 def _ndc(line: Line, enc: Encounter, profile: PayerProfile) -> Line:
     """The NDC fields of a drug line, for a payer that wants them on every drug line."""
     refill = enc.refill
-    if not profile.ndc_required or refill is None or refill.ndc is None:
+    if not profile.ndc_required or refill is None:
         return line
+    if refill.ndc is None:
+        return line.model_copy(update={"reasons": (*line.reasons, f"payer '{profile.name}' wants the NDC on every "
+                                                   "drug line, but the note records none: copy it from the label")})
     from .ndc import parse_ndc, quantity_text
 
     qty = refill.volume_added_ml if "JW" not in line.modifiers else None
@@ -407,8 +431,10 @@ def _ndc(line: Line, enc: Encounter, profile: PayerProfile) -> Line:
         dq = refill.discarded_q
         per_ml = refill.concentration_q.per_ml(dq.unit) if dq is not None else None
         qty = (dq.value / per_ml) if dq is not None and per_ml else None
-    if qty is None or refill.ndc_unit != "ML":
-        return line
+    if qty is None or refill.ndc_unit != "ML" or quantity_text(qty) == "0":
+        return line.model_copy(update={"reasons": (*line.reasons, f"payer '{profile.name}' wants the NDC on the "
+                                                   "line: pumpbill computes NDC quantities in millilitres only; "
+                                                   "report the quantity in the label's unit by hand")})
     n = parse_ndc(refill.ndc)
     return line.model_copy(update={"ndc": (n.eleven, "ML", quantity_text(qty)), "reasons": (
         *line.reasons, f"payer '{profile.name}' wants the NDC on the line: N4 {n.eleven} ML {quantity_text(qty)} "

@@ -71,7 +71,45 @@ TRIAL = {"date": "2026-03-02", "place_of_service": "11", "performed_by": "physic
 
 @pytest.mark.parametrize(("dose", "units"), [("50 mcg", 1), ("75 mcg", 2), ("0.1 mg", 2), ("25 mcg", 1)])
 def test_trial_bills_the_injection_and_j0476_per_50_mcg(dose: str, units: int) -> None:
-    assert lines({**TRIAL, "trial": {"code": "62323", "dose": dose}}) == [("62323", (), 1), ("J0476", (), units)]
+    assert lines({**TRIAL, "trial": {"code": "62323", "dose": dose}}) == [("62323", (), 1), ("J0476", ("JZ",), units)]
+
+
+def test_trial_drug_discard_goes_on_a_jw_line_and_other_payers_get_no_jz() -> None:
+    trial = {"code": "62323", "dose": "50 mcg", "discarded": "50 mcg"}
+    assert lines({**TRIAL, "trial": trial}) == [("62323", (), 1), ("J0476", (), 1), ("J0476", ("JW",), 1)]
+    assert lines({**TRIAL, "payer": "example-commercial", "trial": {"code": "62323", "dose": "50 mcg"}}) == [
+        ("62323", (), 1), ("J0476", (), 1)]
+
+
+def test_trial_discontinued_before_the_bolus_bills_no_drug_and_an_em_takes_25() -> None:
+    r = result({**TRIAL, "outcome": "discontinued", "trial": {"code": "62323", "dose": "50 mcg"}})
+    assert [(ln.code, ln.modifiers) for ln in r.recommended] == [("62323", ("53",))]
+    em = {"performed": True, "separately_identifiable": True, "code": "99213", "diagnoses": ["R51.9"]}
+    with_em = lines({**TRIAL, "trial": {"code": "62323", "dose": "50 mcg"}, "em_visit": em})
+    assert with_em[-1] == ("99213", ("25",), 1)
+    not_separate = lines({**TRIAL, "trial": {"code": "62323", "dose": "50 mcg"},
+                          "em_visit": {**em, "separately_identifiable": False}})
+    assert [c for c, _, _ in not_separate] == ["62323", "J0476"]
+
+
+def test_cancelled_in_a_hospital_is_billed_by_nobody() -> None:
+    r = result(visit(NURSE_REFILL, place_of_service="22", outcome="cancelled"))
+    assert r.recommended == [] and r.selection.hospital_bills is None
+    assert any("nothing to bill, by the practitioner or the facility" in n for n in r.selection.notes)
+
+
+def test_indicator_1_procedure_pair_leaves_the_column_2_code_off_with_the_reason() -> None:
+    r = result({**TRIAL, "place_of_service": "22", "other_procedures": ["62355", "62350"]})
+    codes = [ln.code for ln in r.recommended]
+    assert len(codes) == 1
+    assert any("modifier indicator 1" in why for ln in r.recommended for why in ln.reasons)
+    assert not [f for f in r.findings if f.severity == "error"]
+
+
+def test_noc_note_keeps_its_amount_when_the_label_text_is_long() -> None:
+    long = {**MIX, "description": "x" * 80}
+    note = result(visit(refill=long)).recommended[1].note
+    assert note is not None and len(note) <= 80 and note.endswith(", 20 mL")
 
 
 @pytest.mark.parametrize(("pos", "supplier"), [("22", "practice"), ("11", "pharmacy"), ("21", "practice")])

@@ -288,9 +288,11 @@ def _fill_line_extras(ex: Exercise, lines: list[dict[str, Any]]) -> None:
     a recommended one takes the engine's NDC and note: feedback then judges what the trainee chose, and does not
     report a missing NDC (PB215) or NOC note (PB217) the form never asked for."""
     recommended = _cached(_BASELINE, ex, lambda e: check(e.scenario, payer=e.payer)).recommended
-    extras = {(ln.code, tuple(sorted(ln.modifiers))): ln for ln in recommended if ln.ndc or ln.note}
+    extras = [ln for ln in recommended if ln.ndc or ln.note]
     for line in lines:
-        rec = extras.get((line["code"], tuple(sorted(line["modifiers"]))))
+        same_code = [r for r in extras if r.code == line["code"]]
+        rec = next((r for r in same_code if sorted(r.modifiers) == sorted(line["modifiers"])), None) or \
+            next(iter(same_code), None)
         if rec is not None:
             if rec.ndc:
                 line["ndc"] = {"code": rec.ndc[0], "unit": rec.ndc[1], "quantity": rec.ndc[2]}
@@ -302,6 +304,7 @@ def _key_rules(ex: Exercise, key: Answer) -> frozenset[str]:
     """Rules that fire on the key's own claim: the note's problems, not the trainee's."""
     lines = [{"code": c, "modifiers": list(m), "units": max(u, 1), "diagnoses": list(key.diagnoses or [])}
              for c, m, u in (ln.key() for ln in key.lines or []) if c in KNOWN_CODES]
+    _fill_line_extras(ex, lines)
     try:
         result = check(_scenario_with_claim(ex, lines), payer=ex.payer)
     except (ValidationError, ValueError):

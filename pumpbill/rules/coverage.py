@@ -10,7 +10,6 @@ from ..payers import PayerProfile
 from .registry import Context, Hit, rule
 
 #: Routes of the spinal pumps NCD 280.14 and the MACs' LCDs/articles speak to for these drugs.
-SPINAL_ROUTES = ("intrathecal", "epidural")
 
 
 def expected_abn_modifiers(ctx: Context) -> dict[str, str]:
@@ -109,7 +108,7 @@ def abn_modifier_unsupported(ctx: Context) -> Iterator[Hit]:
               "LCD/article",
       fix="Check your MAC's LCD/article (or the plan's policy) for {drug} by pump; document the medical necessity; "
           "for Original Medicare, consider an ABN when coverage is doubtful",
-      what="A refill of an intrathecal or epidural pump with hydromorphone, fentanyl, bupivacaine or clonidine.",
+      what="A refill of an intrathecal pump with hydromorphone, fentanyl, bupivacaine or clonidine.",
       why="NCD 280.14 (Infusion Pumps) is the national Medicare policy for implanted pumps; the MAC's own LCD or "
           "billing article adds diagnosis lists. These four drugs are commonly used off-label intrathecally, so "
           "whether their use in the pump is covered is decided by the MAC (other payers: their own policy).",
@@ -120,9 +119,7 @@ def abn_modifier_unsupported(ctx: Context) -> Iterator[Hit]:
 def off_label_intrathecal_drug(ctx: Context) -> Iterator[Hit]:
     enc = ctx.enc
     pump, refill = enc.pump, enc.refill
-    if (pump is None or refill is None or not enc.services.refill or pump.route not in SPINAL_ROUTES
+    if (pump is None or refill is None or not enc.services.refill or pump.route != "intrathecal"
             or refill.drug not in OFF_LABEL_INTRATHECAL):
-        return
-    label = ("it is used off-label intrathecally" if pump.route == "intrathecal" else
-             "it is among the drugs used off-label in spinal pumps (check its labelling for epidural use)")
-    yield Hit(None, {"drug": refill.drug, "route": pump.route, "label": label})
+        return  # epidural use is left alone: some of these drugs are labelled for it (e.g. epidural clonidine)
+    yield Hit(None, {"drug": refill.drug, "route": pump.route, "label": "it is used off-label intrathecally"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..facts import (
+    BACLOFEN_TRIAL,
     DRUG_CODES,
     EM_CODES,
     FACILITY_DRUG_POS,
@@ -41,6 +42,7 @@ def single_dose_bought_here(ctx: Context) -> bool:
     the drug line JZ/JW are about, whatever the payer."""
     r = ctx.enc.refill
     return bool(r and ctx.enc.services.refill and r.supplied_by == "practice" and r.container == "single_dose"
+                and not r.compounded  # a compounded drug's line is the NOC line (PB214; JZ checked in PB302)
                 and ctx.drug is not None and ctx.enc.place_of_service not in FACILITY_DRUG_POS)
 
 
@@ -61,6 +63,12 @@ def _single_dose_bought(ctx: Context, since=JZ_REQUIRED_FROM) -> bool:
       correct="J0475 JZ x 4 for 40 mg of baclofen with nothing discarded.",
       source="jw-jz")
 def jz_missing(ctx: Context) -> Iterator[Hit]:
+    # The trial bolus (J0476) the engine gives JZ. A compounded drug's NOC line is not checked: whether a
+    # pharmacy-compounded syringe is a single-dose container is not settled (the engine recommends JZ, verify).
+    trial_jz = {ln.code for ln in ctx.selection.procedures if ln.code == BACLOFEN_TRIAL.hcpcs and "JZ" in ln.modifiers}
+    for i, ln in ctx.billed(trial_jz):
+        if "JZ" not in ln.modifiers and "JW" not in ln.modifiers:
+            yield Hit(i, {"code": ln.code, "state": "trial bolus from single-dose ampules, nothing discarded"})
     if not _single_dose_bought(ctx) or ctx.drug.jw_units > 0:
         return
     state = ("the discard is not documented" if ctx.enc.refill.discarded is None

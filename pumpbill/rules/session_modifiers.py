@@ -131,8 +131,8 @@ def cancelled_service_billed(ctx: Context) -> Iterator[Hit]:
                  "is billed (53 is not for an elective cancellation before the service started)")
         for i, ln in ctx.billed(set(SESSION_CODES) | ALL_DRUG_CODES):
             yield Hit(i, {"code": ln.code, "state": state})
-    elif outcome == "discontinued" and ctx.enc.services.refill and ctx.enc.trial is None:
-        state = (f"the refill was discontinued{_reason(ctx)} before any drug was placed in the pump: no drug line "
+    elif outcome == "discontinued" and (ctx.enc.services.refill or ctx.enc.trial is not None):
+        state = (f"the service was discontinued{_reason(ctx)} before any drug was given: no drug line "
                  "(only the service, with 53)")
         for i, ln in ctx.billed(ALL_DRUG_CODES):
             yield Hit(i, {"code": ln.code, "state": state})

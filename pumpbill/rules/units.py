@@ -205,8 +205,8 @@ def drug_not_purchased_billed(ctx: Context) -> Iterator[Hit]:
       correct="Baclofen pump refill: J0475, units = mg placed in the pump / 10, rounded up.",
       source="hcpcs")
 def trial_code_for_refill(ctx: Context) -> Iterator[Hit]:
-    if not ctx.enc.services.refill:
-        return
+    if not ctx.enc.services.refill or ctx.enc.trial is not None:
+        return  # a trial at the same session bills its own J0476 (PB218 checks it)
     du = ctx.drug
     units = du.units if du and du.drug.hcpcs == "J0475" else "(mg / 10, rounded up)"
     for i, _ in ctx.billed(("J0476",)):

@@ -128,6 +128,14 @@ KINDS = [
          lambda page, cell: cell.get_by_label("next refill date", exact=True).check()),
     Kind("diagnosis pointer", "book/diagnosis/coding.html", _build("pumpbill.widgets", "diagnosis_pointer"),
          _set("Codes", "G80.1, Z45.1, G89.4"), _type_over("Codes", "G80.1, Z45.1, G89.4")),
+    Kind("NDC builder", "book/drugs/compounded.html", _build("pumpbill.widgets_ndc", "ndc_builder"),
+         _set("mL instilled", 30.0), _type_over("mL instilled", "30")),
+    Kind("both claims", "book/payment/facility.html", _build("pumpbill.widgets_facility", "both_claims"),
+         _set("POS", "31"),
+         lambda page, cell: cell.get_by_label("POS", exact=True).select_option(label="31 skilled nursing facility")),
+    Kind("payer comparison", "book/coverage/payers.html", _build("pumpbill.widgets_payers", "payer_comparison"),
+         _set("prior authorization number recorded", True),
+         lambda page, cell: cell.get_by_label("prior authorization number recorded", exact=True).check()),
 ]
 
 
