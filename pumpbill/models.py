@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from .dates import IsoDate
 from .facts import (
@@ -146,7 +146,22 @@ DoseText = Annotated[str, AfterValidator(_positive_amount)]
 ConcentrationText = Annotated[str, AfterValidator(_conc)]
 Code = Annotated[str, AfterValidator(_code)]
 Modifier = Annotated[str, AfterValidator(_modifier)]
-Volume = Annotated[Decimal, Field(ge=0, le=1000, description="millilitres")]
+def _ascii_number(v: object) -> object:
+    """Decimal() reads any Unicode digit ('٢٠' is 20): a number in a file must be written with ASCII digits."""
+    if isinstance(v, str) and not v.isascii():
+        raise ValueError(f"{v!r} is not a number written with the digits 0-9")
+    return v
+
+
+def _not_bool(v: object) -> object:
+    """A count written as true/false is a mistake, not 1/0."""
+    if isinstance(v, bool):
+        raise ValueError("expected a whole number, not true/false")
+    return v
+
+
+AsciiDecimal = Annotated[Decimal, BeforeValidator(_ascii_number)]
+Volume = Annotated[AsciiDecimal, Field(ge=0, le=1000, description="millilitres")]
 
 
 class _Strict(BaseModel):
@@ -198,7 +213,7 @@ class Reprogramming(_Strict):
 class Refill(_Strict):
     drug: DrugName
     concentration: ConcentrationText
-    volume_added_ml: Annotated[Decimal, Field(gt=0, le=1000)]
+    volume_added_ml: Annotated[AsciiDecimal, Field(gt=0, le=1000)]
     supplied_by: Supplier = "practice"
     container: Container = "single_dose"
     discarded: AmountText | None = Field(None, description="drug discarded from the container; "
@@ -217,6 +232,13 @@ class Refill(_Strict):
     description: str | None = Field(None, max_length=80, description="what the label says: drug name(s), strengths "
                                     "and amount, for the NOC line's claim note")
     ndc_unit: NdcUnit = Field("ML", description="the NDC unit qualifier for the drug as supplied (ML for a solution)")
+
+    @model_validator(mode="after")
+    def _compounded_named(self) -> Refill:
+        if self.compounded and self.drug == "other" and not self.description:
+            raise ValueError("description is required for a compounded drug 'other': the label's drug name(s), "
+                             "strengths and amount, for the NOC line's claim note")
+        return self
 
     @property
     def concentration_q(self) -> Concentration:
@@ -327,8 +349,8 @@ class Encounter(_Strict):
                              "52) | discontinued (stopped after it started, 53) | cancelled (before it started: "
                              "nothing to bill)")
     outcome_reason: str | None = None
-    same_day_sessions: Annotated[int, Field(ge=1, le=4)] = Field(1, description="separate pump sessions on this "
-                                                                 "date (a second one cannot be billed as such)")
+    same_day_sessions: Annotated[int, BeforeValidator(_not_bool), Field(ge=1, le=4)] = Field(
+        1, description="separate pump sessions on this date (a second one cannot be billed as such)")
     diagnoses: Annotated[list[IcdCode | Diagnosis], AfterValidator(_as_diagnoses)] = Field(
         default_factory=list, description="the pump visit's diagnoses in the order documented, each a code or "
         "{code, certainty}; an E/M's own problem goes in em_visit.diagnoses")
@@ -365,7 +387,7 @@ class LineNdc(_Strict):
 
     code: Annotated[str, AfterValidator(_ndc11)]
     unit: NdcUnit
-    quantity: Annotated[Decimal, Field(gt=0, le=99999)]
+    quantity: Annotated[AsciiDecimal, Field(gt=0, le=99999)]
 
 
 class ClaimLine(_Strict):

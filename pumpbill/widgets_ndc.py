@@ -47,12 +47,15 @@ def eleven_html(n: Ndc) -> str:
 
 
 def _quantity(volume_ml: Any) -> Decimal:
+    text = str(volume_ml).strip()
     try:
-        q = Decimal(str(volume_ml).strip())
+        if not text.isascii():
+            raise ValueError
+        q = Decimal(text)
     except (InvalidOperation, ValueError):
         raise ValueError(f"volume instilled {volume_ml!r} is not a number of mL") from None
-    if not q.is_finite() or q <= 0 or q > 1000:
-        raise ValueError("volume instilled: give the mL placed in the pump, more than 0 and at most 1000")
+    if not q.is_finite() or q < Decimal("0.001") or q > 1000:
+        raise ValueError("volume instilled: give the mL placed in the pump, at least 0.001 and at most 1000")
     return q
 
 

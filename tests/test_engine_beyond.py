@@ -268,3 +268,28 @@ def test_ndc_unit_qualifiers_are_the_facts_list() -> None:
     from pumpbill.models import NdcUnit
 
     assert set(get_args(NdcUnit)) == set(NDC_UNIT_QUALIFIERS)
+
+
+@pytest.mark.parametrize(("path", "value", "field"), [
+    (("encounter", "refill", "volume_added_ml"), "٢٠", "encounter.refill.volume_added_ml"),
+    (("encounter", "same_day_sessions"), True, "encounter.same_day_sessions"),
+    (("encounter", "refill"), {**PHYSICIAN_REFILL["refill"], "drug": "other", "compounded": True},
+     "encounter.refill"),
+])
+def test_more_bad_values_exit_2(tmp_path: Path, path: tuple[str, ...], value: Any, field: str) -> None:
+    test_bad_new_fields_exit_2_with_the_field(tmp_path, path, value, field)
+
+
+def test_claim_line_ndc_quantity_in_non_ascii_digits_is_refused(tmp_path: Path) -> None:
+    test_bad_new_fields_exit_2_with_the_field(
+        tmp_path, ("claim",), {"lines": [{"code": "J0475", "ndc": {"code": "09999123401", "unit": "ML",
+                                                                  "quantity": "٢٠"}}]}, "claim.lines[0].ndc.quantity")
+
+
+@pytest.mark.parametrize("volume", [0.0001, "٢٠", "nan", -1])
+def test_ndc_builder_refuses_a_volume_it_cannot_report(volume: Any) -> None:
+    from pumpbill.widgets_ndc import ndc_builder_html
+
+    html = ndc_builder_html("99999-123-45", "baclofen", "2000 mcg/mL", volume, False, "")
+    assert "ML0<" not in html and "N499999012345ML" not in html
+    assert "volume instilled" in html

@@ -230,3 +230,17 @@ def test_documentation_model_answer_closes_every_gap(path: Path):
     assert not [f.rule for f in after.findings if f.severity == "error"]
     assert not [f.rule for f in after.findings if f.rule in ("PB604", "PB602", "PB603")], \
         "the model answer's next refill date respects the alarm and the drug's limit"
+
+
+def test_the_beyond_set_covers_every_kind_with_at_least_20_exercises():
+    """Issue 10: at least 20 exercises beyond the routine refill, every kind represented, each topic's chapter
+    referenced by at least three of them."""
+    beyond = load_set(ROOT / "beyond")
+    assert len(beyond.exercises) >= 20
+    assert {ex.kind for ex in beyond.exercises} == {"choose_claim", "complete_documentation", "find_gaps",
+                                                     "review_claim"}
+    chapters = Counter(page for ex in beyond.exercises for page in set(ex.references.book if ex.references else []))
+    for page in ("book/coverage/medical-necessity", "book/coverage/payers", "book/drugs/compounded",
+                 "book/payment/facility", "book/diagnosis/complications", "book/modifiers/incomplete-sessions",
+                 "book/procedures/surrounding"):
+        assert chapters[page] >= 3, (page, chapters[page])

@@ -219,8 +219,9 @@ def _session(enc: Encounter) -> list[str]:
         why = f": {_sentence(enc.outcome_reason)}" if enc.outcome_reason else "."
         out.append(_OUTCOMES[enc.outcome] + (why if why != "." else "."))
     if enc.same_day_sessions > 1:
-        out.append(f"This is pump session {enc.same_day_sessions} of the day, separate from the earlier one "
-                   "(see the earlier entry).")
+        earlier = "the earlier one" if enc.same_day_sessions == 2 else "the earlier ones"
+        out.append(f"This is pump session {enc.same_day_sessions} of the day, separate from {earlier} "
+                   "(see the earlier entries of the day).")
     return out
 
 

@@ -9,7 +9,6 @@ gets it on the claim's shaded line: N4, the 11-digit NDC, the unit qualifier and
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 from ..facts import DRUG_CODES, NOC_DRUG_CODES
 from ..models import ClaimLine, Line
@@ -126,7 +125,8 @@ def ndc_mismatch(ctx: Context) -> Iterator[Hit]:
             qty = rec.ndc if rec is not None and rec.ndc else (n.eleven, ln.ndc.unit, quantity_text(ln.ndc.quantity))
             yield Hit(i, {"code": ln.code, "detail": _ndc_detail(label, ln.ndc.code),
                           "expected": _shaded((n.eleven, qty[1], qty[2]))})
-        elif rec is not None and rec.ndc and (ln.ndc.unit != rec.ndc[1] or ln.ndc.quantity != Decimal(rec.ndc[2])):
+        elif rec is not None and rec.ndc and (ln.ndc.unit != rec.ndc[1]
+                                              or quantity_text(ln.ndc.quantity) != rec.ndc[2]):
             yield Hit(i, {"code": ln.code, "expected": _shaded(rec.ndc), "detail": (
                 f"NDC quantity {ln.ndc.unit} {quantity_text(ln.ndc.quantity)}, but the note supports "
                 f"{rec.ndc[1]} {rec.ndc[2]} (the amount placed in the pump, in the NDC unit)")})
