@@ -331,8 +331,9 @@ def _apply_abn(sel: Selection, enc: Encounter, profile: PayerProfile) -> None:
     elif cov.abn == "signed":
         mod = "GX"
     else:
-        sel.notes.append("a service Medicare excludes by statute, with no voluntary notice: no GA/GZ; the claim is "
-                         "denied as a non-covered service")
+        sel.notes.append("a service Medicare excludes by statute, with no voluntary notice: no GA/GZ/GX; the claim "
+                         "is denied as a non-covered service (Medicare also has a modifier for statutorily excluded "
+                         "services, GY, which pumpbill's reference does not cover: verify with your MAC)")
         return
     why = f"{mod}: {facts.ABN_MODIFIERS[mod]}"
 

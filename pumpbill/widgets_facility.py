@@ -22,7 +22,7 @@ FACILITY_POS_CHOICES = [("11 office", "11"), ("22 hospital outpatient (on campus
                         ("24 ambulatory surgical center", "24"), ("31 skilled nursing facility", "31")]
 WHO = [("nurse (clinical staff)", "clinical_staff"), ("physician, personally", "physician")]
 SUPPLIERS = [("the practice (bought it)", "practice"), ("the facility", "facility"), ("a pharmacy", "pharmacy")]
-_BOX = "flex:1 1 280px;min-width:260px;border:1px solid #ccc;padding:6px"
+_BOX = "flex:1 1 280px;min-width:0;max-width:100%;overflow-x:auto;border:1px solid #ccc;padding:6px"
 
 
 def both_claims_data(pos: str, performer: str, reprogramming: bool, supplied_by: str):

@@ -185,7 +185,9 @@ def payer_comparison_html(change: str = "reservoir_volume", performer: str = "ph
     same = len({repr([ln.public() for ln in results[n][0].recommended]) for n in names}) == 1
     summary = ("<p>The lines are <b>the same</b> for every profile here; the findings still differ.</p>" if same
                else "<p>The lines <b>differ</b> between the profiles: compare the columns.</p>")
-    return (summary + f"<table class='pumpbill-table pumpbill-payers'>{head}{body}</table>"
+    return (summary + "<div class='pb-scroll' role='region' aria-label='Claims by payer profile (scrolls sideways)' "
+            "tabindex='0' style='overflow-x:auto;max-width:100%'>"
+            f"<table class='pumpbill-table pumpbill-payers' style='min-width:44rem'>{head}{body}</table></div>"
             "<p><small>Profiles marked EXAMPLE ONLY are made up for teaching, not any real payer's policy; the NDC "
             f"({SYNTHETIC_NDC}) and the authorization number ({SYNTHETIC_PA}) are made up too.</small></p>")
 
