@@ -7,8 +7,10 @@ import sys
 import textwrap
 
 CORE = ["pumpbill", "pumpbill.models", "pumpbill.loader", "pumpbill.engine", "pumpbill.rules", "pumpbill.docs",
-        "pumpbill.cli", "pumpbill.intervals", "pumpbill.edits", "pumpbill.icd", "pumpbill.payers"]
-OPTIONAL_CORE = ["pumpbill.widgets", "pumpbill.exercises", "pumpbill.grading"]
+        "pumpbill.cli", "pumpbill.intervals", "pumpbill.edits", "pumpbill.icd", "pumpbill.payers", "pumpbill.ndc",
+        "pumpbill.facility"]
+OPTIONAL_CORE = ["pumpbill.widgets", "pumpbill.widgets_ndc", "pumpbill.widgets_facility", "pumpbill.widgets_payers",
+                 "pumpbill.exercises", "pumpbill.grading"]
 
 BLOCKER = textwrap.dedent("""
     import importlib.abc, sys
