@@ -12,6 +12,8 @@ from difflib import SequenceMatcher
 from itertools import zip_longest
 from typing import Any
 
+from .ndc import shaded_text
+
 NOT_RECORDED = "not recorded"
 LINE_HEADINGS = ("Line", "Code", "Modifiers", "Units", "Dx pointer")
 #: The extra column when a line carries a drug's NDC or a NOC claim note (shaded line 24 of the CMS-1500).
@@ -140,7 +142,8 @@ def _cells(number: int, ln: dict[str, Any], dx: list[str], drug: bool = False) -
            str(ln.get("units", 1)), pointers]
     if drug:
         ndc, note = ln.get("ndc") or {}, ln.get("note")
-        shaded = f"N4{ndc.get('code', '')}{ndc.get('unit', '')}{ndc.get('quantity', '')}" if ndc else ""
+        shaded = shaded_text(str(ndc.get("code", "")), str(ndc.get("unit", "")), str(ndc.get("quantity", ""))) \
+            if ndc else ""
         out.append("; ".join(x for x in (shaded, f"note: {note}" if note else "") if x))
     return out
 

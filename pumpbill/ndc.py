@@ -66,6 +66,11 @@ def quantity_text(q: Decimal) -> str:
     return f"{q:f}"
 
 
+def shaded_text(eleven: str, unit: str, quantity: str) -> str:
+    """The CMS-1500 shaded-line text from a line's NDC fields: N4, the 11-digit NDC, the unit, the quantity."""
+    return f"N4{eleven}{unit}{quantity}"
+
+
 def shaded_line(ndc: str, unit: str, quantity: Decimal) -> str:
-    """The CMS-1500 shaded-line text: N4, the 11-digit NDC, the unit qualifier and the quantity, no spaces."""
-    return f"N4{parse_ndc(ndc).eleven}{unit}{quantity_text(quantity)}"
+    """The shaded-line text for a label NDC and a quantity."""
+    return shaded_text(parse_ndc(ndc).eleven, unit, quantity_text(quantity))

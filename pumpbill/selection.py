@@ -6,6 +6,7 @@ documented facts that chose it, so a learner sees *why*, not only *what*.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -361,6 +362,13 @@ def _mue_notes(lines: list[Line], enc: Encounter) -> list[str]:
                          f"{mue.mue_indicator}, {mue.table} {mue.version}): the whole line will be denied, not cut "
                          "back; bill the units given and appeal with the record")
     return notes
+
+
+def matching_line(lines: Iterable[Line], code: str, modifiers: Iterable[str]) -> Line | None:
+    """The recommended line a billed line stands for: same code and modifiers, else the first with the same code."""
+    same_code = [r for r in lines if r.code == code]
+    mods = sorted(modifiers)
+    return next((r for r in same_code if sorted(r.modifiers) == mods), None) or next(iter(same_code), None)
 
 
 def facility_bills(pos: str) -> str:

@@ -20,7 +20,7 @@ from .engine import check
 from .errors import InputError
 from .loader import scenario_from_data
 from .models import Line
-from .ndc import Ndc, parse_ndc, quantity_text, shaded_line
+from .ndc import Ndc, parse_ndc, quantity_text, shaded_line, shaded_text
 from .payers import get_profile
 from .render import error_box, notes_list
 from .widgets import _live, _never_raises
@@ -108,7 +108,7 @@ def ndc_builder_html(label: str, drug: str = "baclofen", concentration: str = "2
     rows = []
     for ln in lines:
         mods = ", ".join(ln.modifiers) or "&ndash;"
-        ndc = f"<code>N4{ln.ndc[0]}{ln.ndc[1]}{ln.ndc[2]}</code>" if ln.ndc else "&ndash;"
+        ndc = f"<code>{shaded_text(*ln.ndc)}</code>" if ln.ndc else "&ndash;"
         note = escape(ln.note) if ln.note else "&ndash;"
         rows.append(f"<tr><td><code>{escape(ln.code)}</code></td><td>{mods}</td><td>{ln.units}</td>"
                     f"<td>{ndc}</td><td>{note}</td></tr>")

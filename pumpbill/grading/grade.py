@@ -23,6 +23,7 @@ from ..errors import from_validation
 from ..exercises.models import Answer, Exercise, Submission
 from ..models import KNOWN_CODES, Scenario
 from ..rules import REGISTRY
+from ..selection import matching_line
 from .formulas import COMPATIBLE, DEFAULTS, FORMULAS
 
 RULE_PAGE = "book/reference/rules/{code}"
@@ -290,9 +291,7 @@ def _fill_line_extras(ex: Exercise, lines: list[dict[str, Any]]) -> None:
     recommended = _cached(_BASELINE, ex, lambda e: check(e.scenario, payer=e.payer)).recommended
     extras = [ln for ln in recommended if ln.ndc or ln.note]
     for line in lines:
-        same_code = [r for r in extras if r.code == line["code"]]
-        rec = next((r for r in same_code if sorted(r.modifiers) == sorted(line["modifiers"])), None) or \
-            next(iter(same_code), None)
+        rec = matching_line(extras, line["code"], line["modifiers"])
         if rec is not None:
             if rec.ndc:
                 line["ndc"] = {"code": rec.ndc[0], "unit": rec.ndc[1], "quantity": rec.ndc[2]}

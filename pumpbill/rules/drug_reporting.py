@@ -12,7 +12,8 @@ from collections.abc import Iterator
 
 from ..facts import DRUG_CODES, NOC_DRUG_CODES
 from ..models import ClaimLine, Line
-from ..ndc import parse_ndc, quantity_text
+from ..ndc import parse_ndc, quantity_text, shaded_text
+from ..selection import matching_line
 from .registry import Context, Hit, rule
 
 #: Every code a drug line may carry: the single-drug J-codes and the NOC codes.
@@ -20,14 +21,12 @@ DRUG_LINE_CODES = DRUG_CODES | frozenset(NOC_DRUG_CODES)
 
 
 def _recommended_for(ctx: Context, ln: ClaimLine) -> Line | None:
-    """The engine's drug line that a billed line stands for: same code and modifiers, else same code."""
-    same_code = [r for r in ctx.selection.drug_lines if r.code == ln.code]
-    return next((r for r in same_code if sorted(r.modifiers) == sorted(ln.modifiers)), None) or \
-        next(iter(same_code), None)
+    """The engine's drug line that a billed line stands for."""
+    return matching_line(ctx.selection.drug_lines, ln.code, ln.modifiers)
 
 
 def _shaded(ndc: tuple[str, str, str]) -> str:
-    return f"N4{ndc[0]}{ndc[1]}{ndc[2]}"
+    return shaded_text(*ndc)
 
 
 @rule("PB214", "compounded-drug-single-code", "error",
