@@ -33,6 +33,8 @@ PY="${PYTHON:-python3}"
     { echo "setup: Python 3.11+ is required" >&2; exit 1; }
 command -v npm >/dev/null || apt_install nodejs npm
 [[ $BROWSER -eq 1 ]] && { [[ -x /usr/bin/chromium ]] || apt_install chromium; }
+# Java 17+ for the audit's Spark engine (pyspark local mode in the tests).
+java -version >/dev/null 2>&1 || apt_install openjdk-17-jre-headless
 
 if [[ ! -x .venv/bin/python ]]; then
     log "creating .venv"

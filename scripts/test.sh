@@ -13,5 +13,5 @@ echo "test: ruff"
 echo "test: building the book"
 bash scripts/build-book.sh
 echo "test: pytest"
-export PUMPBILL_REQUIRE_SITE=1
+export PUMPBILL_REQUIRE_SITE=1 PUMPBILL_REQUIRE_SPARK=1
 exec .venv/bin/python -m pytest tests book --nbval-lax -p no:cacheprovider -q "$@"

@@ -29,7 +29,7 @@ def test_malformed_rows_are_reported_with_line_numbers_and_skipped(tmp_path):
         "C3,P1,D1,2026-03-04,11,6236X,,1,Z45.1,medicare",       # 4 unknown code format
         "C4,P1,D1,2026-03-05,11,95990,,-2,Z45.1,medicare",      # 5 negative units
         "C5,,D1,2026-03-06,11,95990,,1,Z45.1,medicare",         # 6 missing patient
-        "C6,P1,D1,2026-03-07",                                  # 7 missing fields
+        "C6,P1,D1,2026-03-07",                                  # 7 too few fields
         "",                                                     # 8 blank line
         "C7,P1,D1,2026-03-08,11,95990,,1,Z45.1,medicare",       # 9 ok
     ]) + "\n")
@@ -41,7 +41,7 @@ def test_malformed_rows_are_reported_with_line_numbers_and_skipped(tmp_path):
     assert "unknown code format '6236X'" in got[4]
     assert "negative units '-2'" in got[5]
     assert got[6] == "missing patient_id"
-    assert "missing place_of_service" in got[7] and "missing code" in got[7] and "missing units" in got[7]
+    assert got[7] == "too few fields: 4 fields where the header has 10"
     assert got[8] == "empty row"
     assert c.rows_read == 8
 
@@ -107,9 +107,9 @@ def test_size_limit_and_missing_file(tmp_path):
         read_claims(tmp_path / "nope.csv")
 
 
-def test_a_stray_quote_loses_only_the_rest_of_the_file(tmp_path):
+def test_a_stray_quote_loses_only_its_own_line(tmp_path):
     path = write(tmp_path, HEADER + "\n" + GOOD + "\n" + GOOD.replace("C1", "C2") + '\n"C3,P1\n' + GOOD + "\n")
     c = read_claims(path)
-    assert c.lines["line"].tolist() == [2, 3]
+    assert c.lines["line"].tolist() == [2, 3, 5]
     assert c.malformed["line"].tolist() == [4]
-    assert "unterminated quote" in c.malformed.loc[0, "reason"]
+    assert "broken quote" in c.malformed.loc[0, "reason"]

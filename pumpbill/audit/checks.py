@@ -11,7 +11,7 @@ from ``catalog.RULES``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -21,7 +21,7 @@ import pandas as pd
 
 from pumpbill import facts
 
-from .catalog import RULES
+from .catalog import RULE_ORDER, RULES
 
 #: Columns of every findings frame, in this order (the findings CSV).
 FINDING_COLUMNS: list[str] = [
@@ -121,41 +121,57 @@ def _finish(rule: str, f: pd.DataFrame, message: pd.Series) -> pd.DataFrame:
     return f[FINDING_COLUMNS].reset_index(drop=True)
 
 
-def group_findings(w: Work, rule: str, mask: np.ndarray, gid: np.ndarray, message: Message) -> pd.DataFrame:
-    """One finding per group of flagged lines (e.g. per patient-day); ``message(frame) -> Series``.
+def group_rows(rule: str, rows: Mapping[str, np.ndarray], message: Message) -> pd.DataFrame:
+    """One finding per group of flagged lines; ``message(frame) -> Series``.
 
-    The frame passed to ``message`` has one row per group: line, lines, claim_id, patient_id,
-    provider_id, date_of_service, code (the group's distinct codes joined by "+"), day.
+    ``rows`` holds one entry per flagged line: grp (the group key, an integer), line, claim_id,
+    patient_id, provider_id, day, code, and any extra column the message needs (taken from the
+    group's first line). Shared by the pandas checks and the SQL runner (``sqlchecks``), so the
+    two cannot format a finding differently. The frame passed to ``message`` has one row per
+    group: line, lines, claim_id, patient_id, provider_id, day, code (the group's distinct codes
+    joined by "+", in line order), date_of_service, then the extras.
     """
-    idx = np.flatnonzero(mask)
-    if len(idx) == 0:
+    g = np.asarray(rows["grp"], dtype=np.int64)
+    if len(g) == 0:
         return empty_findings()
-    L = w.lines
-    g = gid[idx]
-    order = np.lexsort((L["line"].to_numpy()[idx], g))
-    idx, g = idx[order], g[order]
+    line = np.asarray(rows["line"], dtype=np.int64)
+    order = np.lexsort((line, g))
+    g, line = g[order], line[order]
     first = np.r_[True, g[1:] != g[:-1]]
-    head = idx[first]
-    line = L["line"].to_numpy()
-    code = L["code"].to_numpy()
-    # distinct codes per group, in line order
-    code_id = L["code"].cat.codes.to_numpy()[idx]
-    seen = pd.DataFrame({"g": g, "c": code_id}).duplicated().to_numpy()
+    head = order[first]
+    code = np.asarray(rows["code"], dtype=object)[order]
+    seen = pd.DataFrame({"g": g, "c": pd.factorize(code)[0]}).duplicated().to_numpy()  # distinct codes per group
+    day = np.asarray(rows["day"], dtype=np.int64)[head]
+    extra = [c for c in rows if c not in _ROW_COLUMNS]
     f = pd.DataFrame({
-        "line": line[head],
-        "lines": join_groups(g, line[idx].astype(str), ";"),
-        "claim_id": L["claim_id"].to_numpy()[head].astype(object),
-        "patient_id": L["patient_id"].to_numpy()[head].astype(object),
-        "provider_id": L["provider_id"].to_numpy()[head].astype(object),
-        "day": w.day[head],
-        "code": join_groups(g[~seen], code[idx][~seen], "+"),
-        "date_of_service": day_to_iso(w.day[head]),
+        "line": line[first],
+        "lines": join_groups(g, line.astype(str), ";"),
+        **{c: np.asarray(rows[c], dtype=object)[head] for c in ("claim_id", "patient_id", "provider_id")},
+        "day": day,
+        "code": join_groups(g[~seen], code[~seen], "+"),
+        "date_of_service": day_to_iso(day),
+        **{c: np.asarray(rows[c], dtype=object)[head] for c in extra},
     })
     return _finish(rule, f, message(f))
 
 
-def _line_findings(w: Work, rule: str, mask: np.ndarray, message: Message) -> pd.DataFrame:
-    return group_findings(w, rule, mask, w.lines["line"].to_numpy(), message)
+_ROW_COLUMNS = frozenset({"grp", "line", "claim_id", "patient_id", "provider_id", "day", "code"})
+
+
+def group_findings(w: Work, rule: str, mask: np.ndarray, gid: np.ndarray, extra: tuple[str, ...] = ()
+                   ) -> pd.DataFrame:
+    """One finding per group of flagged lines (e.g. per patient-day), with ``MESSAGES[rule]``."""
+    idx = np.flatnonzero(mask)
+    if len(idx) == 0:
+        return empty_findings()
+    L = w.lines
+    rows = {"grp": gid[idx], "line": L["line"].to_numpy()[idx], "day": w.day[idx],
+            **{c: L[c].to_numpy()[idx] for c in ("claim_id", "patient_id", "provider_id", "code", *extra)}}
+    return group_rows(rule, rows, MESSAGES[rule])
+
+
+def _line_findings(w: Work, rule: str, mask: np.ndarray, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    return group_findings(w, rule, mask, w.lines["line"].to_numpy(), extra)
 
 
 # --- same-day coding --------------------------------------------------------------------------------
@@ -177,8 +193,7 @@ def check_multiple_family(w: Work) -> pd.DataFrame:
     pair = (per_day["n"] == 2) & (per_day["fam"] == 1) & (per_day["ref"] == 1)
     mask = np.zeros(len(pump), bool)
     mask[np.flatnonzero(pump)[((per_day["n"] > 1) & ~pair).to_numpy()]] = True
-    return group_findings(w, "PB101", mask, w.pday, lambda f: (
-        f["code"] + " billed for one patient on one day: one pump-service code per session"))
+    return group_findings(w, "PB101", mask, w.pday)
 
 
 def check_family_with_refill(w: Work) -> pd.DataFrame:
@@ -187,9 +202,7 @@ def check_family_with_refill(w: Work) -> pd.DataFrame:
     ref = w.code_in(facts.REFILL_CODES)
     both = w.pday[ref][isin(w.pday[ref], w.pday[fam])]
     mask = (fam | ref) & isin(w.pday, both)
-    return group_findings(w, "PB102", mask, w.pday, lambda f: (
-        f["code"] + " the same day: do not report 62367-62370 with 95990/95991 (interrogation is "
-        "included in 95990/95991 when performed)"))
+    return group_findings(w, "PB102", mask, w.pday)
 
 
 def pump_day_keys(w: Work) -> np.ndarray:
@@ -201,21 +214,22 @@ def check_em_without_25(w: Work) -> pd.DataFrame:
     """PB103: E/M on a pump-service day (same patient, provider, date) without modifier 25 (FACTS s.5)."""
     em = w.code_in(facts.EM_CODES) & ~w.lines["m25"].to_numpy()
     mask = em & isin(w.ppday, pump_day_keys(w))
-    return _line_findings(w, "PB103", mask, lambda f: (
-        "E/M " + f["code"] + " on a pump-service day without modifier 25: bill it only if significant "
-        "and separately identifiable, with 25"))
+    return _line_findings(w, "PB103", mask)
 
 
 def check_j1170(w: Work) -> pd.DataFrame:
     """PB206: J1170 after its termination (2024-09-30, CMS HCPCS file; FACTS s.3)."""
     mask = (w.lines["code"] == "J1170").to_numpy() & (w.day > epoch_day(facts.J1170_TERMINATED))
-    return _line_findings(w, "PB206", mask, lambda f: pd.Series(
-        f"J1170 was terminated on {facts.J1170_TERMINATED.isoformat()}: hydromorphone is "
-        f"{facts.DRUGS['hydromorphone'].hcpcs} from {facts.J1171_FIRST_DOS.isoformat()}", index=f.index))
+    return _line_findings(w, "PB206", mask)
 
 
 #: Payer names (lower case) whose claims follow the Medicare Part B JZ/JW rules (FACTS s.3).
 JZ_JW_PAYERS = frozenset({"medicare", "medicare part b", "original medicare", "traditional medicare"})
+
+
+def is_jz_jw_payer(payer: str) -> bool:
+    """A payer name whose claims follow the Medicare Part B JZ/JW rules (the SQL runner uses it too)."""
+    return payer.strip().lower() in JZ_JW_PAYERS
 
 
 def _jz_jw_payer(w: Work) -> np.ndarray:
@@ -225,7 +239,7 @@ def _jz_jw_payer(w: Work) -> np.ndarray:
     if "payer" not in w.present:
         return np.ones(len(w.lines), bool)
     payer = w.lines["payer"]
-    known = np.array([str(c).strip().lower() in JZ_JW_PAYERS for c in payer.cat.categories] + [True])
+    known = np.array([is_jz_jw_payer(str(c)) for c in payer.cat.categories] + [True])
     return known[payer.cat.codes.to_numpy()]  # code -1 (blank payer) picks the last entry: treated as Medicare
 
 
@@ -244,9 +258,7 @@ def check_jz_jw(w: Work) -> pd.DataFrame:
     covered = has.groupby(gid[drug]).transform("any").to_numpy()
     mask = np.zeros(len(drug), bool)
     mask[np.flatnonzero(drug)[~covered]] = True
-    return group_findings(w, "PB302", mask, gid, lambda f: (
-        "drug " + f["code"] + " without JZ or JW: JZ when nothing is discarded, JW on the discarded "
-        "amount (single-dose containers; not for multi-dose or drug the practice did not buy)"))
+    return group_findings(w, "PB302", mask, gid)
 
 
 def check_bare_g35(w: Work) -> pd.DataFrame:
@@ -254,19 +266,13 @@ def check_bare_g35(w: Work) -> pd.DataFrame:
     if "diagnoses" not in w.present:
         return empty_findings()
     mask = w.lines["bare_g35"].to_numpy() & (w.day >= epoch_day(facts.G35_EXPANDED_ON))
-    return group_findings(w, "PB402", mask, w.claim, lambda f: pd.Series(
-        f"bare G35 is invalid from {facts.G35_EXPANDED_ON.isoformat()}: use {facts.G35_REPLACEMENTS}",
-        index=f.index))
+    return group_findings(w, "PB402", mask, w.claim)
 
 
 def check_incident_to_facility(w: Work) -> pd.DataFrame:
     """PB701: 95990/96521/96522 with a facility place of service (FACTS s.2, PC/TC 5)."""
     mask = w.code_in(facts.INCIDENT_TO_CODES) & w.lines["pos"].isin(list(facts.FACILITY_POS)).to_numpy()
-    pos = w.lines["pos"].to_numpy()
-    pos_by_line = pd.Series(pos[mask].astype(object), index=w.lines["line"].to_numpy()[mask])
-    return _line_findings(w, "PB701", mask, lambda f: (
-        f["code"] + " in facility POS " + pos_by_line.reindex(f["line"].to_numpy()).to_numpy()
-        + ": not payable to the practitioner in a facility setting (the hospital bills it)"))
+    return _line_findings(w, "PB701", mask, extra=("pos",))
 
 
 # --- refill intervals and code consistency ---------------------------------------------------------------
@@ -327,28 +333,37 @@ def refill_events(w: Work) -> pd.DataFrame:
     return ev
 
 
-def _event_findings(w: Work, rule: str, ev: pd.DataFrame, mask: pd.Series, message: Message) -> pd.DataFrame:
-    """Findings on refill events (the later refill of an interval), naming both lines.
+def event_rows(rule: str, e: pd.DataFrame, message: Message) -> pd.DataFrame:
+    """Findings on flagged refill events (the later refill of an interval), naming both lines.
 
-    ``message(events) -> Series`` gets the flagged events (re-indexed from 0).
+    ``e`` has one row per finding: line, prev_line (NaN on a patient's first refill), claim_id,
+    patient_id, provider_id, day, code, and the columns ``message(e) -> Series`` reads. Shared by
+    the pandas checks and the SQL runner (``sqlchecks``).
     """
-    e = ev.loc[mask.fillna(False).to_numpy()]
     if e.empty:
         return empty_findings()
-    L = w.lines
-    pos = e["row"].to_numpy()
+    e = e.reset_index(drop=True)
     prev = e["prev_line"]
     f = pd.DataFrame({
         "line": e["line"].to_numpy(),
         "lines": np.where(prev.notna(), prev.fillna(0).astype(np.int64).astype(str) + ";", "")
         + e["line"].astype(str).to_numpy(),
-        "claim_id": L["claim_id"].to_numpy()[pos].astype(object),
-        "patient_id": L["patient_id"].to_numpy()[pos].astype(object),
-        "provider_id": L["provider_id"].to_numpy()[pos].astype(object),
+        **{c: e[c].to_numpy().astype(object) for c in ("claim_id", "patient_id", "provider_id")},
         "date_of_service": day_to_iso(e["day"]),
         "code": e["code"].to_numpy(),
     })
-    return _finish(rule, f, message(e.reset_index(drop=True)))
+    return _finish(rule, f, message(e))
+
+
+def _event_findings(w: Work, rule: str, ev: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """``event_rows`` for the events where ``mask`` holds, with ``MESSAGES[rule]``."""
+    e = ev.loc[mask.fillna(False).to_numpy()]
+    if e.empty:
+        return empty_findings()
+    L = w.lines
+    pos = e["row"].to_numpy()
+    e = e.assign(**{c: L[c].to_numpy()[pos].astype(object) for c in ("claim_id", "patient_id", "provider_id")})
+    return event_rows(rule, e, MESSAGES[rule])
 
 
 def _fmt(x: pd.Series, digits: int = 0) -> pd.Series:
@@ -377,21 +392,9 @@ def check_refill_intervals(w: Work, ev: pd.DataFrame) -> list[pd.DataFrame]:
     has_t = ev["expected"].notna()
     short = (has_t & (iv < ratio * ev["expected"])) | (~has_t & (ev["n_intervals"] >= 3) & (iv < ratio * ev["median"]))
     return [
-        _event_findings(w, "PB601", ev, short, lambda e: pd.Series(np.where(
-            e["expected"].notna(),
-            "refill " + _fmt(e["interval"]) + " days after the previous one; the dose data (and any drug "
-            "limit) allow " + _fmt(e["expected"]) + " days (flag: under half)",
-            "refill " + _fmt(e["interval"]) + " days after the previous one; this patient's median "
-            "interval is " + _fmt(e["median"], 1) + " days (flag: under half)"))),
-        _event_findings(w, "PB602", ev, ev["prev_alarm"].notna() & (iv > ev["prev_alarm"]), lambda e: (
-            "refill " + _fmt(e["interval"]) + " days after the previous one, past the computed "
-            "low-reservoir alarm at " + _fmt(e["prev_alarm"], 1) + " days")),
-        _event_findings(w, "PB603", ev, zic_prev & (iv > limit), lambda e: (
-            "ziconotide refill " + _fmt(e["interval"]) + " days after the previous one: over the "
-            + _fmt(e["limit"]) + "-day labelled limit ("
-            + pd.Series(np.where(e["prev_diluted"] == 0, "undiluted)", np.where(
-                e["prev_diluted"].isna(), f"dilution not given, so the diluted limit; "
-                f"{facts.ZICONOTIDE_UNDILUTED_DAYS} days if undiluted)", "diluted)")), index=e.index))),
+        _event_findings(w, "PB601", ev, short),
+        _event_findings(w, "PB602", ev, ev["prev_alarm"].notna() & (iv > ev["prev_alarm"])),
+        _event_findings(w, "PB603", ev, zic_prev & (iv > limit)),
     ]
 
 
@@ -417,6 +420,63 @@ def check_code_drift(w: Work, ev: pd.DataFrame) -> pd.DataFrame:
                    usual_total=ev["pat"].map(usual["total"]))
     drift = pd.Series(False, index=ev.index)
     drift.loc[cand.index] = ev.loc[cand.index, "usual"].notna() & (cand["code"] != ev.loc[cand.index, "usual"])
-    return _event_findings(w, "AUD03", ev, drift, lambda e: (
-        e["code"] + " where this patient's usual refill code is " + e["usual"] + " (" + _fmt(e["usual_n"])
-        + " of " + _fmt(e["usual_total"]) + " undocumented visits), with no change note and no dose change"))
+    return _event_findings(w, "AUD03", ev, drift)
+
+
+# --- messages and final order (shared with the SQL runner) -------------------------------------------------
+
+
+def _pb601(e: pd.DataFrame) -> pd.Series:
+    return pd.Series(np.where(
+        e["expected"].notna(),
+        "refill " + _fmt(e["interval"]) + " days after the previous one; the dose data (and any drug "
+        "limit) allow " + _fmt(e["expected"]) + " days (flag: under half)",
+        "refill " + _fmt(e["interval"]) + " days after the previous one; this patient's median "
+        "interval is " + _fmt(e["median"], 1) + " days (flag: under half)"))
+
+
+def _pb603(e: pd.DataFrame) -> pd.Series:
+    return ("ziconotide refill " + _fmt(e["interval"]) + " days after the previous one: over the "
+            + _fmt(e["limit"]) + "-day labelled limit ("
+            + pd.Series(np.where(e["prev_diluted"] == 0, "undiluted)", np.where(
+                e["prev_diluted"].isna(), f"dilution not given, so the diluted limit; "
+                f"{facts.ZICONOTIDE_UNDILUTED_DAYS} days if undiluted)", "diluted)")), index=e.index))
+
+
+#: Rule -> message builder. Group rules get the per-group frame of ``group_rows`` (PB701 with "pos");
+#: refill rules the event frame of ``event_rows`` (interval, expected, median, prev_alarm, limit,
+#: prev_diluted; AUD03: usual, usual_n, usual_total).
+MESSAGES: dict[str, Message] = {
+    "PB101": lambda f: f["code"] + " billed for one patient on one day: one pump-service code per session",
+    "PB102": lambda f: (f["code"] + " the same day: do not report 62367-62370 with 95990/95991 (interrogation is "
+                        "included in 95990/95991 when performed)"),
+    "PB103": lambda f: ("E/M " + f["code"] + " on a pump-service day without modifier 25: bill it only if "
+                        "significant and separately identifiable, with 25"),
+    "PB206": lambda f: pd.Series(
+        f"J1170 was terminated on {facts.J1170_TERMINATED.isoformat()}: hydromorphone is "
+        f"{facts.DRUGS['hydromorphone'].hcpcs} from {facts.J1171_FIRST_DOS.isoformat()}", index=f.index),
+    "PB302": lambda f: ("drug " + f["code"] + " without JZ or JW: JZ when nothing is discarded, JW on the discarded "
+                        "amount (single-dose containers; not for multi-dose or drug the practice did not buy)"),
+    "PB402": lambda f: pd.Series(
+        f"bare G35 is invalid from {facts.G35_EXPANDED_ON.isoformat()}: use {facts.G35_REPLACEMENTS}",
+        index=f.index),
+    "PB701": lambda f: (f["code"] + " in facility POS " + f["pos"]
+                        + ": not payable to the practitioner in a facility setting (the hospital bills it)"),
+    "PB601": _pb601,
+    "PB602": lambda e: ("refill " + _fmt(e["interval"]) + " days after the previous one, past the computed "
+                        "low-reservoir alarm at " + _fmt(e["prev_alarm"], 1) + " days"),
+    "PB603": _pb603,
+    "AUD03": lambda e: (e["code"] + " where this patient's usual refill code is " + e["usual"] + " ("
+                        + _fmt(e["usual_n"]) + " of " + _fmt(e["usual_total"])
+                        + " undocumented visits), with no change note and no dose change"),
+}
+
+
+def order_findings(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """All findings in report order: rule order, then line, then provider (line-less findings last)."""
+    parts = [p for p in parts if not p.empty]
+    findings = pd.concat(parts, ignore_index=True) if parts else empty_findings()
+    order = {r: i for i, r in enumerate(RULE_ORDER)}
+    findings = findings.assign(_o=findings["rule"].map(order)).sort_values(
+        ["_o", "line", "provider_id"], kind="stable", na_position="last").drop(columns="_o")
+    return findings.reset_index(drop=True)[FINDING_COLUMNS]

@@ -106,12 +106,19 @@ def outlier_findings(rule: str, table: pd.DataFrame, what: str, code: str) -> pd
     return f[FINDING_COLUMNS]
 
 
+#: Per outlier rule: its table's name, the message's opening words and the finding's code column.
+OUTLIER_RULES: dict[str, tuple[str, str, str]] = {
+    "AUD01": ("physician_share", "62370/95991 share of refill lines:", "62370+95991"),
+    "AUD02": ("modifier25_rate", "E/M with 25 on pump-service days:", "25"),
+}
+
+
+def outlier_results(tables: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
+    """AUD01/AUD02 findings from their comparison tables (shared with the SQL runner)."""
+    return [outlier_findings(rule, tables[name], what, code) for rule, (name, what, code) in OUTLIER_RULES.items()]
+
+
 def check_outliers(w: Work) -> tuple[list[pd.DataFrame], dict[str, pd.DataFrame]]:
     """AUD01 (62370/95991 share) and AUD02 (modifier-25 rate on pump days), with their tables."""
-    share = physician_share(w)
-    m25 = modifier25_rate(w)
-    found = [
-        outlier_findings("AUD01", share, "62370/95991 share of refill lines:", "62370+95991"),
-        outlier_findings("AUD02", m25, "E/M with 25 on pump-service days:", "25"),
-    ]
-    return found, {"physician_share": share, "modifier25_rate": m25}
+    tables = {"physician_share": physician_share(w), "modifier25_rate": modifier25_rate(w)}
+    return outlier_results(tables), tables

@@ -59,23 +59,57 @@ class AuditResult:
         """0: no error-severity finding; 1: at least one."""
         return 1 if self.errors else 0
 
+    engine: str = "pandas"
+
     @property
     def synthetic(self) -> bool:
-        cats = self.claims.lines["patient_id"].cat.categories
-        used = self.claims.lines["patient_id"].cat.codes.unique()
-        ids = pd.Index(cats[used[used >= 0]].astype(str))
-        return len(ids) > 0 and bool(ids.str.startswith(SYNTHETIC_PREFIX).all())
+        return bool(self.claims.stats()["synthetic"])
 
 
-def audit_file(path: str | Path, progress: Progress | None = None, max_bytes: int = MAX_BYTES) -> AuditResult:
-    """Read and audit one claims CSV (raises ``schema.AuditInputError`` on unusable input)."""
+#: The engines that run the checks: ``duckdb`` (the portable SQL, default), ``pandas`` (the reference
+#: implementation) and ``spark`` (the same SQL on a Spark session: local mode unless configured).
+ENGINES = ("duckdb", "pandas", "spark")
+
+
+def audit_file(path: str | Path, progress: Progress | None = None, max_bytes: int = MAX_BYTES,
+               engine: str = "duckdb", spark=None) -> AuditResult:
+    """Read and audit one claims file, CSV or X12 837P (raises ``schema.AuditInputError`` on unusable input)."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
     progress = progress or Progress(False)
     t0 = time.perf_counter()
     claims = read_claims(path, progress=progress, max_bytes=max_bytes)
     t1 = time.perf_counter()
-    result = audit_claims(claims, progress)
+    if engine == "pandas":
+        result = audit_claims(claims, progress)
+    else:
+        result = audit_sql(claims, engine, progress, spark)
     result.timings = {"read_s": round(t1 - t0, 3), **result.timings}
     return result
+
+
+def present_columns(claims: Claims) -> frozenset[str]:
+    """The documented columns the file has (the checks that need a missing one are skipped)."""
+    return frozenset(claims.columns)
+
+
+def audit_sql(claims: Claims, engine: str = "duckdb", progress: Progress | None = None, spark=None) -> AuditResult:
+    """Run the portable SQL checks (``sqlchecks``) on DuckDB, where the lines already are, or on Spark."""
+    from .engines import DuckDBEngine, SparkEngine, spark_session
+    from .load import arrow
+    from .sqlchecks import run
+
+    progress = progress or Progress(False)
+    t0 = time.perf_counter()
+    if engine == "spark":
+        eng = SparkEngine(spark or spark_session())
+        eng.register_lines(arrow(claims.con, "SELECT * FROM lines"))
+    else:
+        eng = DuckDBEngine(claims.con)
+    progress.update(0.5, "checking", force=True)
+    findings, tables = run(eng, present_columns(claims))
+    t1 = time.perf_counter()
+    return AuditResult(claims, findings, tables, _notes(claims), {"check_s": round(t1 - t0, 3)}, engine=engine)
 
 
 def _notes(claims: Claims) -> list[str]:
@@ -99,7 +133,7 @@ def audit_claims(claims: Claims, progress: Progress | None = None) -> AuditResul
     """Run every check on validated claim lines."""
     progress = progress or Progress(False)
     t0 = time.perf_counter()
-    present = frozenset(c for c in claims.columns)
+    present = present_columns(claims)
     w = Work.from_lines(claims.lines, present)
     parts: list[pd.DataFrame] = []
     steps = [check_multiple_family, check_family_with_refill, check_em_without_25, check_j1170, check_jz_jw,

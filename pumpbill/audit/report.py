@@ -1,7 +1,7 @@
 """The audit's outputs: terminal summary, summary.json, findings.csv, malformed_rows.csv, report.html.
 
-Every file is written atomically (``files.atomic_write``), so a failure never leaves a
-half-written file or destroys an earlier one. The HTML report is self-contained: styles
+The four files replace the previous four as a set (``grading.outputs.OutputSet``), so a failure
+or a kill never leaves a half-written file or a mix of two runs. The HTML report is self-contained: styles
 inline, charts as inline SVG (``svg.py``), no script and no external URL, so it opens
 offline and can be archived with the claims it describes.
 """
@@ -9,17 +9,17 @@ offline and can be archived with the claims it describes.
 from __future__ import annotations
 
 import html
+import io
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from pumpbill import RULES_VERSION, __version__
 
 from . import outliers, svg
 from .catalog import RULE_ORDER, RULES
-from .files import atomic_write, write_csv
+from .files import write_csv
 from .pipeline import AuditResult
 
 NOTICE = "De-identified/synthetic data only; do not paste real patient information."
@@ -31,23 +31,28 @@ HTML_ROWS = 300
 def summary(result: AuditResult) -> dict:
     """The machine-readable summary (summary.json, ``--format json``)."""
     c = result.claims
-    L = c.lines
+    st = c.stats()
     f = result.findings
-    days = L["day"].to_numpy()
     by_rule = f["rule"].value_counts()
+    malformed = c.rows_malformed
     return {
         "tool": "pumpbill audit",
         "version": __version__,
         "rules_version": RULES_VERSION,
-        "input": {"path": c.path, "bytes": c.size, "columns": c.columns},
+        "input": {"path": c.path, "bytes": c.size, "format": c.format, "columns": c.columns},
+        "engine": result.engine,
         "lines_read": int(c.rows_read),
-        "valid_lines": len(L),
-        "malformed_lines": len(c.malformed),
-        "claims": int(L["claim_id"].nunique()) if len(L) else 0,
-        "patients": int(L["patient_id"].nunique()) if len(L) else 0,
-        "providers": int(L["provider_id"].nunique()) if len(L) else 0,
-        "date_range": [str(np.datetime64(int(days.min()), "D")), str(np.datetime64(int(days.max()), "D"))]
-        if len(days) else None,
+        "valid_lines": int(st["lines"]),
+        "malformed_lines": malformed,
+        # The proof that nothing was lost: every row of the file was checked or listed as malformed.
+        "files": [{"path": c.path, "format": c.format, "unit": c.unit, "rows_read": int(c.rows_read),
+                   "rows_checked": int(st["lines"]), "rows_malformed": malformed,
+                   "accounted": int(c.rows_read) == int(st["lines"]) + malformed,
+                   "other_problems": len(c.malformed) - malformed}],
+        "claims": int(st["claims"]),
+        "patients": int(st["patients"]),
+        "providers": int(st["providers"]),
+        "date_range": st["date_range"],
         "findings": {
             "total": len(f),
             "errors": result.errors,
@@ -57,7 +62,7 @@ def summary(result: AuditResult) -> dict:
         "notes": result.notes,
         "timings": result.timings,
         "exit_code": result.exit_code,
-        "synthetic": result.synthetic,
+        "synthetic": bool(st["synthetic"]),
         "notice": NOTICE,
     }
 
@@ -233,14 +238,23 @@ def _method_text() -> str:
 
 
 def write_outputs(result: AuditResult, out_dir: str | Path, s: dict | None = None) -> dict[str, Path]:
-    """Write the four output files; return their paths (``s``: ``summary(result)`` if at hand)."""
+    """Write the four output files as a set (``grading.outputs.OutputSet``: a folder swap, a lock against a
+    second run, files the audit did not write are kept); return their paths."""
+    from pumpbill.grading.outputs import OutputSet
+
     s = s or summary(result)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in OUTPUTS}
-    atomic_write(paths["findings.csv"], lambda fh: write_csv(result.findings, fh))
-    atomic_write(paths["malformed_rows.csv"], lambda fh: write_csv(result.claims.malformed, fh))
-    atomic_write(paths["summary.json"], lambda fh: fh.write(json.dumps(s, indent=2) + "\n"))
-    page = render_html(result, s)
-    atomic_write(paths["report.html"], lambda fh: fh.write(page))
+    with OutputSet(out, command="pumpbill audit", legacy=OUTPUTS, legacy_prefixes=()) as o:
+        o.write("findings.csv", _csv_text(result.findings))
+        o.write("malformed_rows.csv", _csv_text(result.claims.malformed))
+        o.write("summary.json", json.dumps(s, indent=2) + "\n")
+        o.write("report.html", render_html(result, s))
+        o.commit()  # the four files replace the previous four as a set, never a mix of two runs
     return paths
+
+
+def _csv_text(frame: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    write_csv(frame, buf)
+    return buf.getvalue()

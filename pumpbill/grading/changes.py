@@ -11,9 +11,12 @@ changed, and one ``(total)`` row per trainee whose total changed.
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import pandas as pd
+
+from ..csvsafe import NUMBER
 
 COLUMNS = ["trainee", "exercise", "old_status", "new_status", "old_points", "new_points", "old_max", "new_max",
            "why"]
@@ -46,6 +49,16 @@ def _same_file(a: str, b: str) -> bool:
     def name(s: str) -> str:
         return s.rsplit("!", 1)[-1].replace("\\", "/").rsplit("/", 1)[-1]
     return name(a) == name(b)
+
+
+def _renumber(text: str | None, num) -> str | None:
+    """A number read back from the previous grades.csv, formatted again by us: the old_* columns then
+    hold numbers this program produced (a negative one stays a number in changes.csv), never the
+    file's own text. Anything that is not a plain ASCII decimal stays text (neutralised when written)."""
+    if not isinstance(text, str) or not NUMBER.fullmatch(text):
+        return text
+    x = float(text)
+    return num(x) if math.isfinite(x) else text
 
 
 def _why(old: dict[str, str] | None, new: dict[str, str] | None) -> str:
@@ -84,9 +97,9 @@ def changes_frame(previous: list[dict[str, str]] | None, current: list[dict[str,
         if o is not None and n is not None and (o["status"], o["points"], o["max_points"]) == \
                 (n["status"], n["points"], n["max_points"]):
             continue
-        rows.append([key[0], key[1], o["status"] if o else "", n["status"] if n else "", o["points"] if o else "",
-                     n["points"] if n else "", o["max_points"] if o else "", n["max_points"] if n else "",
-                     _why(o, n)])
+        rows.append([key[0], key[1], o["status"] if o else "", n["status"] if n else "",
+                     _renumber(o["points"], num) if o else "", n["points"] if n else "",
+                     _renumber(o["max_points"], num) if o else "", n["max_points"] if n else "", _why(o, n)])
     for t in sorted(set(totals_old) | set(totals_new)):
         a, b = totals_old.get(t), totals_new.get(t)
         if a is None or b is None or abs(a - b) > 5e-5:

@@ -168,10 +168,14 @@ def read_extensions(path: str) -> list[Extension]:
             raise InputError(path, None, "expected a list of {trainee, due or extra_days, exercise?}")
         lines = [(i + 1, r) for i, r in enumerate(rows)]
     else:
-        reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames or "trainee" not in [f.strip() for f in reader.fieldnames]:
-            raise InputError(path, None, "expected a header with 'trainee' and 'due' or 'extra_days'")
-        lines = [(i + 2, {k.strip(): (v or "").strip() for k, v in r.items() if k}) for i, r in enumerate(reader)]
+        try:
+            reader = csv.DictReader(io.StringIO(text, newline=""))
+            if not reader.fieldnames or "trainee" not in [f.strip() for f in reader.fieldnames]:
+                raise InputError(path, None, "expected a header with 'trainee' and 'due' or 'extra_days'")
+            lines = [(i + 2, {k.strip(): (v if isinstance(v, str) else "").strip() for k, v in r.items() if k})
+                     for i, r in enumerate(reader)]
+        except csv.Error as exc:  # e.g. a carriage return inside an unquoted field
+            raise InputError(path, None, f"not a readable CSV ({exc})") from None
     out = []
     for n, row in lines:
         where = f"{path}: row {n}"

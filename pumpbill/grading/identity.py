@@ -133,7 +133,10 @@ def read_roster(path: str) -> Roster:
     row, a "Muted"/"Manual Posting" row and Canvas's test student are left out."""
     text = read_text(path, max_bytes=ROSTER_MAX_BYTES)
     first = text.split("\n", 1)[0]
-    rows = list(csv.reader(io.StringIO(text), delimiter=_sniff(first)))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_sniff(first)))
+    except csv.Error as exc:  # e.g. a carriage return inside an unquoted field
+        raise InputError(path, None, f"not a readable CSV roster ({exc})") from None
     if not rows:
         raise InputError(path, None, "empty roster; expected a Canvas gradebook export")
     head = [h.strip() for h in rows[0]]

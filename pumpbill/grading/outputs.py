@@ -154,8 +154,11 @@ class OutputSet:
     exception) removes whatever temporary folder is left and releases the lock.
     """
 
-    def __init__(self, out_dir: str | Path) -> None:
+    def __init__(self, out_dir: str | Path, command: str = "pumpbill grade", legacy: tuple[str, ...] = LEGACY,
+                 legacy_prefixes: tuple[str, ...] = ("feedback/",)) -> None:
         self.out = Path(out_dir)
+        self.command = command  # named in messages and in the manifest
+        self.legacy, self.legacy_prefixes = legacy, legacy_prefixes
         self.lock_path, self.old, self.prefix = _names(self.out)
         self.tmp: Path | None = None
         self.written: set[str] = set()
@@ -209,7 +212,7 @@ class OutputSet:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
                 os.close(fd)
-                raise InputError(str(self.out), None, "another `pumpbill grade` is writing to this folder (lock "
+                raise InputError(str(self.out), None, f"another `{self.command}` is writing to this folder (lock "
                                  f"{self.lock_path.name} is held); run again when it has finished") from None
             try:
                 same = os.stat(self.lock_path).st_ino == os.fstat(fd).st_ino
@@ -237,7 +240,7 @@ class OutputSet:
         if not path.is_file() or path.is_symlink():
             return None
         if ours is None:
-            return path if rel in LEGACY else None
+            return path if rel in self.legacy else None
         return path if rel in ours else None
 
     def write(self, rel: str, data: bytes | str) -> None:
@@ -254,7 +257,7 @@ class OutputSet:
         """Carry the instructor's files over, write the manifest, swap the folders."""
         assert self.tmp is not None
         self._carry_over()
-        manifest = _HEADER + "".join(f"{rel}\n" for rel in sorted(self.written))
+        manifest = _HEADER.replace("pumpbill grade", self.command) + "".join(f"{rel}\n" for rel in sorted(self.written))
         with open(self.tmp / MANIFEST, "wb") as fh:
             fh.write(manifest.encode("utf-8"))
         os.chmod(self.tmp, 0o755 & ~_umask())
@@ -280,7 +283,7 @@ class OutputSet:
         ours = read_manifest(self.out)
         legacy = ours is None
         if legacy:  # an older pumpbill's outputs, or a folder of the instructor's
-            ours = {rel for rel in self.written if rel in LEGACY or rel.startswith("feedback/")}
+            ours = {rel for rel in self.written if rel in self.legacy or rel.startswith(self.legacy_prefixes)}
         for rel, st in _user_paths(self.out, ours):
             src, dst = self.out / rel, self.tmp / rel
             taken = dst.exists() or dst.is_symlink()
@@ -293,7 +296,7 @@ class OutputSet:
                 dst.mkdir(parents=True)
                 continue
             if rel in self.written or taken:
-                raise InputError(str(src), None, "was not written by `pumpbill grade` but is where a new output "
+                raise InputError(str(src), None, f"was not written by `{self.command}` but is where a new output "
                                  "must go; move it away or use another --out")
             dst.parent.mkdir(parents=True, exist_ok=True)
             if stat.S_ISLNK(st.st_mode):

@@ -23,11 +23,10 @@ once when written. Every CSV cell that a spreadsheet would run as a formula is n
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .. import RULES_VERSION
+from ..csvsafe import csv_row, safe_cell, safe_number_text
 from ..exercises.models import ExerciseSet
 from . import canvas
 from .batch import Result, trainees
@@ -70,28 +70,46 @@ ITEM_COLUMNS = ["exercise", "title", "kind", "level", "max_points", "trainees", 
                 "mean_points", "difficulty", "discrimination", "most_missed_rules", "false_alarms", "note"]
 _ITEM_NUMERIC = {"max_points", "trainees", "n", "missing", "not_gradable", "mean_points", "difficulty",
                  "discrimination"}
+#: Columns of numbers the grader computes and formats itself (``num``, ``money``, counts): a negative value
+#: (a discrimination of -0.25) is written as a number. Every other column is text and neutralised. Not here:
+#: changes.csv's old_* values, read from the previous grades.csv, unless ``changes_frame`` re-formatted them
+#: as numbers (it does for plain decimals, see changes.py).
+RESULT_NUMERIC = {"points", "max_points", "late_days", "penalty"}
+GRADE_NUMERIC = {"points", "raw_points", "penalty", "max_points", "late_days"}
+GRADEBOOK_TEXT = {"trainee", "feedback"}  # every other gradebook column (exercises, totals, counts) is a number
+CHANGES_NUMERIC = {"old_points", "new_points", "old_max", "new_max"}
 
 # ---------------------------------------------------------------------------------------------- format
 
 
 def cell(text: Any) -> str:
-    """Text for a CSV cell that a spreadsheet will not run as a formula (submissions are data)."""
-    s = "" if text is None else str(text)
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+    """Text for a CSV cell that a spreadsheet will not run as a formula (submissions are data): always
+    text, through the one guard :func:`pumpbill.csvsafe.safe_cell`."""
+    return safe_cell(None if text is None else str(text))
 
 
-def _csv(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False, lineterminator="\n")
+def _text_cell(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) else safe_cell(value)
 
 
-def _csv_rows(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    """The same CSV as ``DataFrame.to_csv`` (minimal quoting, ``\\n``), without building a frame: the
-    results of a large class have tens of thousands of rows."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return buf.getvalue()
+def _number_cell(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) else safe_number_text(str(value))
+
+
+def _csv_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], numbers: Collection[str] = ()) -> str:
+    """CSV text (header, minimal quoting, ``\\n`` line ends) with every cell spreadsheet-safe, whatever
+    the caller already did: text through ``safe_cell``; ``numbers`` names the columns of numbers this
+    program formatted (``num``, ``money``, counts), whose negative values stay numbers (a non-number
+    in them is still neutralised). Built row by row without a frame: a class's results run to tens
+    of thousands of rows."""
+    guards = [_number_cell if c in numbers else _text_cell for c in columns]
+    out = [csv_row(safe_cell(str(c)) for c in columns)]
+    out.extend(csv_row([g(v) for g, v in zip(guards, row, strict=True)]) for row in rows)
+    return "\n".join(out) + "\n"
+
+
+def _csv(frame: pd.DataFrame, numbers: Collection[str] = ()) -> str:
+    return _csv_rows([str(c) for c in frame.columns], frame.itertuples(index=False, name=None), numbers)
 
 
 # ---------------------------------------------------------------------------------------------- frames
@@ -347,21 +365,22 @@ def write_reports(out_dir: str | Path, exercise_set: ExerciseSet, results: Seque
         previous = read_previous(output.previous(GRADES))
     grades = grades_rows(numbers)
     changes = changes_frame(previous, [dict(zip(GRADE_COLUMNS, g, strict=True)) for g in grades], num)
-    output.write(RESULTS, _csv_rows(RESULT_COLUMNS, results_rows(exercise_set, results)))
-    output.write(GRADES, _csv_rows(GRADE_COLUMNS, grades))
+    output.write(RESULTS, _csv_rows(RESULT_COLUMNS, results_rows(exercise_set, results), RESULT_NUMERIC))
+    output.write(GRADES, _csv_rows(GRADE_COLUMNS, grades, GRADE_NUMERIC))
     book = gradebook_frame(exercise_set, results, numbers, pages)
-    output.write(GRADEBOOK, _csv(book))
+    output.write(GRADEBOOK, _csv(book, [c for c in book.columns if c not in GRADEBOOK_TEXT]))
     header = opts.canvas_header or canvas.assignment_column(exercise_set.title)[0]
     values = {}
     for t, total in zip(numbers.people, numbers.totals, strict=True):
         statuses = [numbers.cells[(t, e)].status for e in numbers.ids if (t, e) in numbers.cells]
         values[t] = canvas.cell_value(statuses, total, opts.missing, opts.not_gradable)
-    output.write(CANVAS, _csv(canvas.canvas_frame(numbers.people, values, numbers.max, header, opts.roster,
-                                                  opts.canvas_ids, opts.names, cell)))
+    lms = canvas.canvas_frame(numbers.people, values, numbers.max, header, opts.roster, opts.canvas_ids, opts.names,
+                              cell)
+    output.write(CANVAS, _csv(lms, [lms.columns[-1]]))  # the assignment column: money(), "" or EX
     output.write(NOT_GRADABLE, _csv(not_gradable_frame(results)))
     output.write(REVIEW, _csv(review_frame(opts.flags)))
-    output.write(CHANGES, _csv(changes))
-    output.write(ITEMS, _csv(item_frame(items)))
+    output.write(CHANGES, _csv(changes, CHANGES_NUMERIC))
+    output.write(ITEMS, _csv(item_frame(items), _ITEM_NUMERIC))
     per_trainee: dict[str, list[Result]] = {t: [] for t in numbers.people}
     for r in results:
         if r.trainee in per_trainee:

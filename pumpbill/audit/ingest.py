@@ -1,0 +1,418 @@
+"""Read a claims CSV into DuckDB without losing or altering a row: every physical line is accounted for.
+
+Why not a CSV parser straight away: a parser that meets a stray quote reads the rest of the file as
+one field, one with a wrong field count pads or drops, and one with a bad byte substitutes U+FFFD.
+Here DuckDB first reads the file as *physical lines* (no quoting, so a quote cannot swallow anything;
+multithreaded; spills to disk), each line keeping its number. Then:
+
+* a line without a quote character is split on commas in SQL (the fast path: nearly every line);
+* a line with a quote is parsed in Python with the ``csv`` module in strict mode; a quoted field may
+  run onto the next lines (at most ``MAX_QUOTED_LINES``) only if the joined text parses as exactly one
+  record with the header's field count; otherwise the line is reported as a broken quote and the next
+  line is read on its own;
+* every other line is reported in ``malformed`` with its line number and the reason: blank, wrong
+  number of fields, NUL byte, not UTF-8, longer than ``MAX_LINE_CHARS``.
+
+The result is a DuckDB table ``raw`` (``line`` + the canonical columns as text, NULL when empty) and
+the structural problems as (line, reason) pairs; ``validate`` checks the values.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .schema import ALL_COLUMNS, REQUIRED, AuditInputError, map_columns
+
+#: A header with more fields than this is refused (a 5 MB header of commas must not cost gigabytes).
+MAX_COLUMNS = 1000
+#: The header line must end within this many bytes.
+MAX_HEADER_BYTES = 256 * 1024
+#: A data line longer than this is reported as malformed, not split.
+MAX_LINE_CHARS = 64 * 1024
+#: A line longer than this is not even stored (only reported); kept well above ``MAX_LINE_CHARS``.
+MAX_STORED_LINE_BYTES = 16 * 1024 * 1024
+#: How many physical lines one quoted field may span.
+MAX_QUOTED_LINES = 50
+
+
+@dataclass
+class Ingest:
+    """What reading the structure of one file gave: ``raw`` is in the DuckDB connection."""
+
+    path: str
+    size: int
+    header: list[str]
+    columns: dict[str, str]  # canonical -> header as spelled
+    records: int  # data records seen (fast + slow path + structurally malformed)
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Scan:
+    """One pass over the bytes: line count, and whether the simple fast path can read the file."""
+
+    lines: int  # physical lines, the header included
+    newline: bytes
+    quote: bool = False
+    nul: bool = False
+    blank: bool = False
+    bad_utf8: list[int] = field(default_factory=list)  # line numbers with an undecodable byte
+    commas: int = 0  # in the whole file
+    bare_cr: bool = False  # a CR that does not end a line (inside a field): DuckDB's reader would split there
+
+    @property
+    def plain(self) -> bool:
+        return not (self.quote or self.nul or self.blank or self.bad_utf8 or self.bare_cr)
+
+
+def scan(p: Path, block_size: int = 1 << 24) -> Scan:
+    """Count lines and find quotes, NUL bytes, blank lines and undecodable bytes, in 16 MiB blocks."""
+    with open(p, "rb") as fh:
+        head = fh.read(65536)
+    nl = b"\n" if b"\n" in head or b"\r" not in head else b"\r"
+    out = Scan(0, nl)
+    carry = b""
+    line0 = 0  # lines before the current chunk
+    with open(p, "rb") as fh:
+        while True:
+            block = fh.read(block_size)
+            data = carry + block
+            if not block:
+                chunk, carry = data, b""
+            else:
+                cut = data.rfind(nl) + 1
+                chunk, carry = data[:cut], data[cut:]
+            if chunk:
+                out.quote = out.quote or b'"' in chunk
+                out.nul = out.nul or b"\x00" in chunk
+                out.blank = out.blank or (line0 == 0 and chunk.startswith(nl)) or nl + nl in chunk \
+                    or b"\n\r\n" in chunk or chunk.startswith(b"\r\n")
+                start = 0
+                while True:
+                    try:
+                        chunk[start:].decode("utf-8")
+                        break
+                    except UnicodeDecodeError as exc:
+                        pos = start + exc.start
+                        out.bad_utf8.append(line0 + chunk.count(nl, 0, pos) + 1)
+                        nxt = chunk.find(nl, pos)
+                        if nxt < 0:
+                            break
+                        start = nxt + 1
+                out.commas += chunk.count(b",")
+                if nl == b"\n":
+                    out.bare_cr = out.bare_cr or chunk.count(b"\r") != chunk.count(b"\r\n")
+                line0 += chunk.count(nl)
+                if not block and not chunk.endswith(nl):
+                    line0 += 1
+            if not block:
+                break
+    out.lines = line0
+    return out
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def check_file(p: Path, max_bytes: int) -> int:
+    """Refuse what cannot be audited before reading it; return its size."""
+    if not p.exists() and not p.is_symlink():
+        raise AuditInputError(f"{p}: no such file")
+    if not p.is_file():
+        raise AuditInputError(f"{p}: not a regular file")
+    size = p.stat().st_size
+    if size == 0:
+        raise AuditInputError(f"{p}: empty file (no header row; expected columns: {', '.join(REQUIRED)})")
+    if size > max_bytes:
+        raise AuditInputError(f"{p}: file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit "
+                              "(split it, or raise --max-mb)")
+    return size
+
+
+def sniff(p: Path, head: bytes) -> None:
+    """Refuse what is plainly not CSV text (a spreadsheet, an archive, an image, UTF-16)."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise AuditInputError(f"{p}: UTF-16 text; save the export as UTF-8 CSV")
+    if b"\x00" in head[:4096]:
+        raise AuditInputError(f"{p}: binary file (NUL bytes), not a CSV text export")
+    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    if head and control / len(head) > 0.01:
+        raise AuditInputError(f"{p}: binary file (control bytes), not a CSV text export")
+
+
+def read_header(p: Path) -> tuple[list[str], int]:
+    """The header's fields and the byte length of the header line; bounded in bytes and fields."""
+    with open(p, "rb") as fh:
+        head = fh.read(MAX_HEADER_BYTES + 1)
+    sniff(p, head)
+    end = min((i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0), default=-1)
+    if end < 0:
+        if len(head) > MAX_HEADER_BYTES:
+            raise AuditInputError(f"{p}: the header line is longer than {MAX_HEADER_BYTES // 1024} KiB")
+        end = len(head)
+    raw = head[:end]
+    if raw.count(b",") + 1 > MAX_COLUMNS:
+        raise AuditInputError(f"{p}: the header has {raw.count(b',') + 1:,} columns, more than {MAX_COLUMNS:,}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise AuditInputError(f"{p}: the header is not UTF-8 text (byte {exc.start + 1})") from None
+    try:
+        header = next(csv.reader([text], strict=True), [])
+    except csv.Error as exc:
+        raise AuditInputError(f"{p}: no readable CSV header ({exc})") from None
+    return header, end
+
+
+def _fast_raw(con, p: Path, sc: Scan, ncols: int, index: dict[str, int]) -> bool:
+    """Read a file with no quote, blank line, NUL or bad byte straight into ``raw`` with DuckDB's CSV reader.
+
+    Row k is line k + 2 only if DuckDB rejected nothing and read every line: checked, else False (the
+    careful path runs instead). DuckDB's reader ignores empty fields after the last column ("a,b,c,,"),
+    so the field counts are proven by the file's comma count: with no line short of fields (DuckDB
+    rejects those), (columns - 1) commas per line in total means no line has too many.
+    """
+    if sc.commas != (ncols - 1) * sc.lines:
+        return False
+    cols = [c for c in ALL_COLUMNS if c in index]
+    spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols))
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE pb_fast AS SELECT * FROM read_csv({_sql_str(str(p))}, columns={{{spec}}},
+            header=true, delim=',', quote='', escape='', auto_detect=false, store_rejects=true,
+            rejects_table='pb_fast_rejects', rejects_scan='pb_fast_scans', strict_mode=true, null_padding=false,
+            max_line_size={MAX_STORED_LINE_BYTES}, parallel=true)""")
+    n = con.execute("SELECT count(*) FROM pb_fast").fetchone()[0]
+    rejected = con.execute("SELECT count(*) FROM pb_fast_rejects").fetchone()[0]
+    if rejected or n != sc.lines - 1:
+        con.execute("DROP TABLE pb_fast")
+        return False
+    select = ", ".join(f"c{index[c]} AS {c}" for c in cols)
+    con.execute(f"CREATE OR REPLACE VIEW raw AS SELECT rowid + 2 AS line, {select} FROM pb_fast")
+    return True
+
+
+def _read_lines(con, p: Path, nl: bytes, block_size: int = 1 << 24) -> list[tuple[int, str]]:
+    """Table ``phys(line, t)``: every physical line with its 1-based number, read in Python, block by block.
+
+    Python, not DuckDB's reader, splits the lines here: DuckDB drops over-long lines, keeps or drops
+    undecodable ones depending on the file, and ends a line at a bare CR inside a quoted field, any of
+    which would shift the numbers. Returns the lines that could not be stored: (line, reason); their
+    ``t`` is NULL.
+    """
+    import pyarrow as pa
+
+    con.execute("CREATE OR REPLACE TEMP TABLE phys(line BIGINT, t VARCHAR)")
+    problems: list[tuple[int, str]] = []
+    number = 1
+    carry = b""
+    skipping = False  # inside a line longer than MAX_STORED_LINE_BYTES: drop bytes up to its end
+    with open(p, "rb") as fh:
+        while True:
+            block = fh.read(block_size)
+            data = carry + block
+            if block:
+                cut = data.rfind(nl) + 1
+                if cut == 0:  # no line end in sight
+                    if len(data) > MAX_STORED_LINE_BYTES:
+                        if not skipping:
+                            problems.append((number, f"line longer than {MAX_STORED_LINE_BYTES // (1024 * 1024)} MiB"))
+                        skipping, carry = True, b""
+                    else:
+                        carry = data
+                    continue
+                chunk, carry = data[:cut], data[cut:]
+                parts = chunk[: -len(nl)].split(nl)
+            else:
+                chunk, carry = data, b""
+                if not chunk:
+                    break
+                parts = chunk.split(nl)
+                if chunk.endswith(nl):
+                    parts.pop()
+            texts: list[str | None] = []
+            for part in parts:
+                if skipping:  # the rest of an over-long line
+                    skipping = False
+                    texts.append(None)
+                    continue
+                if nl == b"\n" and part.endswith(b"\r"):
+                    part = part[:-1]
+                if len(part) > MAX_STORED_LINE_BYTES:
+                    problems.append((number + len(texts),
+                                     f"line longer than {MAX_STORED_LINE_BYTES // (1024 * 1024)} MiB"))
+                    texts.append(None)
+                    continue
+                try:
+                    texts.append(part.decode("utf-8"))
+                except UnicodeDecodeError as exc:
+                    problems.append((number + len(texts), f"not UTF-8 text (an undecodable byte at column "
+                                                          f"{exc.start + 1}); re-export as UTF-8"))
+                    texts.append(None)
+            table = pa.table({"line": pa.array(range(number, number + len(texts)), pa.int64()),
+                              "t": pa.array(texts, pa.string())})
+            con.register("pb_block", table)
+            con.execute("INSERT INTO phys SELECT line, t FROM pb_block")
+            con.unregister("pb_block")
+            number += len(texts)
+            if not block:
+                break
+    return problems
+
+
+def _parse_quoted(lines: list[tuple[int, str]], neighbours: dict[int, str | None], ncols: int
+                  ) -> tuple[list[tuple[int, list[str], str]], list[tuple[int, str]], set[int]]:
+    """The lines that contain a quote: records (line, fields, text), problems, and every line consumed."""
+    records: list[tuple[int, list[str], str]] = []
+    problems: list[tuple[int, str]] = []
+    consumed: set[int] = set()
+    for line, text in lines:
+        if line in consumed:
+            continue
+        consumed.add(line)
+        joined, last = text, line
+        if "\x00" in text:
+            problems.append((line, "NUL byte in the line (binary data)"))
+            continue
+        if text.count('"') % 2:  # a quoted field may go on: join the next lines until the quotes pair up
+            parts = [text]
+            for nxt in range(line + 1, line + MAX_QUOTED_LINES + 1):
+                t = neighbours.get(nxt)
+                if t is None or "\x00" in t:  # the end of the file, or binary data
+                    break
+                parts.append(t)
+                if t.count('"') % 2:
+                    joined, last = "\n".join(parts), nxt
+                    break
+            if last == line:
+                problems.append((line, "broken quote: a quoted field that does not close (the lines after it "
+                                       "are read on their own)"))
+                continue
+        try:
+            rows = list(csv.reader(io.StringIO(joined, newline=""), strict=True))
+        except csv.Error as exc:
+            problems.append((line, f"broken quote ({exc}; the lines after it are read on their own)"))
+            continue
+        if len(rows) != 1:
+            problems.append((line, "broken quote: the quotes do not enclose one record (the lines after it "
+                                   "are read on their own)"))
+            continue
+        if len(rows[0]) != ncols:
+            problems.append((line, _field_count_reason(len(rows[0]), ncols)))
+            if last != line:
+                continue  # a multi-line candidate with the wrong shape: the next lines are read on their own
+        else:
+            records.append((line, rows[0], joined))
+        consumed.update(range(line, last + 1))
+    return records, problems, consumed
+
+
+def _line_table(con, name: str, lines: list[int]) -> None:
+    """A one-column temp table of line numbers (via Arrow: fast for many rows)."""
+    import pyarrow as pa
+
+    con.register(f"{name}_src", pa.table({"line": pa.array(lines, pa.int64())}))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT line FROM {name}_src")
+    con.unregister(f"{name}_src")
+
+
+def one_per_line(problems: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Sorted by line, the reasons for one line joined with "; "."""
+    by_line: dict[int, list[str]] = {}
+    for line, reason in problems:
+        if reason not in by_line.setdefault(line, []):
+            by_line[line].append(reason)
+    return [(line, "; ".join(by_line[line])) for line in sorted(by_line)]
+
+
+def _field_count_reason(found: int, ncols: int) -> str:
+    what = "extra fields" if found > ncols else "too few fields"
+    return f"{what}: {found:,} fields where the header has {ncols}"
+
+
+def ingest_csv(con, path: str | Path, max_bytes: int) -> Ingest:
+    """Read ``path`` into the DuckDB table ``raw``; raise ``AuditInputError`` when nothing can be read."""
+    p = Path(path)
+    size = check_file(p, max_bytes)
+    header, _ = read_header(p)
+    mapping = map_columns(header)
+    missing = [c for c in REQUIRED if c not in mapping]
+    if missing:
+        shown = ", ".join(str(h) for h in header[:12]) or "(none)"
+        raise AuditInputError(f"{p}: missing required column(s): {', '.join(missing)} (found: {shown})")
+    ncols = len(header)
+    index = {canon: header.index(spelled) for canon, spelled in mapping.items()}
+    sc = scan(p)
+    if sc.plain and _fast_raw(con, p, sc, ncols, index):
+        con.execute("CREATE OR REPLACE TEMP VIEW phys AS SELECT CAST(NULL AS BIGINT) AS line, "
+                    "CAST(NULL AS VARCHAR) AS t WHERE false")
+        return Ingest(str(p), size, header, mapping, sc.lines - 1, [], [])
+    problems = _read_lines(con, p, sc.newline)
+    if any(line == 1 for line, _ in problems):
+        raise AuditInputError(f"{p}: the header line is unreadable ({problems[0][1]})")
+    counted = con.execute("SELECT count(*) FROM phys").fetchone()[0]
+    if counted != sc.lines:  # pragma: no cover - both count the same line ends
+        raise AuditInputError(f"{p}: could not account for every line ({sc.lines:,} lines, {counted:,} read)")
+
+    # Lines with a quote go to the strict Python parser, with up to MAX_QUOTED_LINES lines after each
+    # line whose quotes do not pair up (the rest of a multi-line field).
+    quoted = con.execute("SELECT line, t FROM phys WHERE line > 1 AND t IS NOT NULL AND contains(t, '\"') "
+                         "AND length(t) <= ? ORDER BY line", [MAX_LINE_CHARS]).fetchall()
+    odd = [line for line, t in quoted if t.count('"') % 2]
+    neighbours: dict[int, str | None] = {}
+    if odd:
+        _line_table(con, "pb_odd", odd)
+        neighbours = dict(con.execute(f"""
+            SELECT DISTINCT p.line, coalesce(p.t, '') FROM phys p JOIN pb_odd o
+              ON p.line > o.line AND p.line <= o.line + {MAX_QUOTED_LINES}
+            WHERE length(p.t) <= {MAX_LINE_CHARS}""").fetchall())
+    records, quote_problems, consumed = _parse_quoted(quoted, neighbours, ncols)
+    problems += quote_problems
+    _line_table(con, "pb_consumed", sorted(consumed))
+
+    # Every other line: blank, too long, NUL, wrong field count, or split on commas in SQL.
+    reject_lines = {line for line, _ in problems}
+    _line_table(con, "pb_rejected", sorted(reject_lines))
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE pb_plain AS
+        SELECT line, t, length(t) - length(replace(t, ',', '')) + 1 AS nf FROM phys
+        WHERE line > 1 AND line NOT IN (SELECT line FROM pb_consumed)
+          AND line NOT IN (SELECT line FROM pb_rejected)""")
+    blank = "t IS NULL OR trim(t) = ''"
+    for (line,) in con.execute(f"SELECT line FROM pb_plain WHERE {blank} ORDER BY line").fetchall():
+        problems.append((line, "empty row"))
+    for line, n in con.execute(f"SELECT line, length(t) FROM pb_plain WHERE NOT ({blank}) "
+                               f"AND length(t) > {MAX_LINE_CHARS} ORDER BY line").fetchall():
+        problems.append((line, f"line longer than {MAX_LINE_CHARS // 1024} KiB ({n:,} characters)"))
+    for (line,) in con.execute(f"SELECT line FROM pb_plain WHERE NOT ({blank}) AND length(t) <= {MAX_LINE_CHARS} "
+                               "AND contains(t, chr(0)) ORDER BY line").fetchall():
+        problems.append((line, "NUL byte in the line (binary data)"))
+    ok = f"NOT ({blank}) AND length(t) <= {MAX_LINE_CHARS} AND NOT contains(t, chr(0))"
+    for line, n in con.execute(f"SELECT line, nf FROM pb_plain WHERE {ok} AND nf <> {ncols} "
+                               "ORDER BY line").fetchall():
+        problems.append((line, _field_count_reason(n, ncols)))
+
+    cols = [c for c in ALL_COLUMNS if c in mapping]
+    select = ", ".join(f"s[{index[c] + 1}] AS {c}" for c in cols)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE raw AS
+        SELECT line, {select} FROM (
+            SELECT line, string_split(t, ',') AS s FROM pb_plain WHERE {ok} AND nf = {ncols})""")
+    if records:
+        import pyarrow as pa
+
+        slow = pa.table({"line": pa.array([r[0] for r in records], pa.int64()),
+                         **{c: pa.array([r[1][index[c]] for r in records], pa.string()) for c in cols}})
+        con.register("pb_slow", slow)
+        con.execute(f"INSERT INTO raw SELECT line, {', '.join(cols)} FROM pb_slow")
+        con.unregister("pb_slow")
+    n_raw = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+    problems = one_per_line(problems)
+    notes = []
+    if records:
+        notes.append(f"{len(records):,} line(s) with quoted fields read by the strict parser")
+    return Ingest(str(p), size, header, mapping, n_raw + len(problems), problems, notes)

@@ -1,0 +1,111 @@
+"""Open one claims file (CSV or X12 837P) into DuckDB: ingest, validate, account for every row."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .progress import Progress
+from .schema import ALL_COLUMNS, MAX_BYTES, Claims
+
+#: DuckDB may use this much memory before it spills to its temporary folder.
+DEFAULT_MEMORY_LIMIT = os.environ.get("PUMPBILL_AUDIT_MEMORY", "4GB")
+
+
+def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT):
+    """An in-memory DuckDB that spills to a private temporary folder instead of running out of memory."""
+    import duckdb
+
+    spill = tempfile.mkdtemp(prefix="pumpbill-audit-")
+    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": spill,
+                                 "preserve_insertion_order": True})
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def arrow(con, query: str):
+    """The result of ``query`` as an Arrow table (after finishing any earlier statement's result)."""
+    con.execute("SELECT 1").fetchall()
+    return con.sql(query).to_arrow_table()
+
+
+def _is_x12(p: Path) -> bool:
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return False
+    from .x12 import looks_like_x12
+
+    return looks_like_x12(head)
+
+
+def load(path: str | Path, progress: Progress | None = None, max_bytes: int = MAX_BYTES, con=None) -> Claims:
+    """Read ``path`` into the tables ``lines`` and ``bad`` of ``con`` (a new connection by default)."""
+    import pyarrow as pa
+
+    from .ingest import check_file, ingest_csv
+    from .validate import validate
+
+    p = Path(path)
+    progress = progress or Progress(False)
+    check_file(p, max_bytes)
+    con = con or connect()
+    progress.update(0.0, "reading", force=True)
+    texts: dict[int, str] = {}
+    if _is_x12(p):
+        size, columns, problems, notes, texts, unit, x12_rows, x12_malformed = _load_x12(con, p, max_bytes)
+        fmt = "837p"
+    else:
+        ing = ingest_csv(con, p, max_bytes)
+        size, columns, problems, notes, fmt, unit = ing.size, ing.columns, ing.problems, ing.notes, "csv", "line"
+    progress.update(0.6, "validating", force=True)
+    validate(con, set(columns))
+    con.register("pb_struct", pa.table({"line": pa.array([ln for ln, _ in problems], pa.int64()),
+                                        "reason": pa.array([r for _, r in problems], pa.string())}))
+    fields = "".join(f", r.{c}" for c in ALL_COLUMNS if c in columns)
+    text = "left(ph.t, 500)" if fmt == "csv" else "CAST(NULL AS VARCHAR)"
+    join_text = "LEFT JOIN phys ph ON ph.line = m.line" if fmt == "csv" else ""
+    malformed = arrow(con, f"""
+        WITH m AS (SELECT line, reason FROM bad UNION ALL SELECT line, reason FROM pb_struct)
+        SELECT m.line, m.reason{fields}, {text} AS text
+        FROM m LEFT JOIN raw r ON r.line = m.line {join_text}
+        ORDER BY m.line""")
+    con.unregister("pb_struct")
+    frame = malformed.to_pandas()
+    if texts:
+        frame["text"] = frame["line"].map(texts)
+    frame = frame.astype({c: object for c in frame.columns if c != "line"})
+    checked = con.execute("SELECT count(*) FROM lines").fetchone()[0]
+    if fmt == "csv":
+        rows_read = checked + len(frame)
+    else:  # service lines: the 837P's own set-asides plus those whose values failed
+        rows_read = x12_rows + x12_malformed
+    progress.update(1.0, "validated", force=True)
+    return Claims(str(p), size, frame, columns, rows_read, notes, con=con, format=fmt, unit=unit,
+                  rows_checked=checked)
+
+
+def _load_x12(con, p: Path, max_bytes: int):
+    """Read an 837P with ``x12.read_837`` into ``raw``: size, columns, problems, notes, texts, unit, and the
+    numbers of service lines read and set aside by the reader."""
+    import pyarrow as pa
+
+    from .ingest import one_per_line
+    from .schema import REQUIRED
+    from .x12 import read_837
+
+    x = read_837(p, max_bytes)
+    cols = [c for c in ALL_COLUMNS if c in set(REQUIRED) | set(x.present)]
+    table = pa.table({"line": pa.array([r["line"] for r in x.rows], pa.int64()),
+                      **{c: pa.array([r.get(c) for r in x.rows], pa.string()) for c in cols}})
+    con.register("pb_x12", table)
+    con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM pb_x12")
+    con.unregister("pb_x12")
+    texts: dict[int, str] = {}
+    for line, _, text in x.malformed:
+        texts.setdefault(line, text[:500])
+    problems = one_per_line([(line, reason) for line, reason, _ in x.malformed])
+    return (p.stat().st_size, {c: c for c in cols}, problems, list(x.notes), texts, x.unit, len(x.rows),
+            x.lines_malformed)
