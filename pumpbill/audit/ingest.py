@@ -60,7 +60,7 @@ class Scan:
     quote: bool = False
     nul: bool = False
     blank: bool = False
-    bad_utf8: list[int] = field(default_factory=list)  # line numbers with an undecodable byte
+    bad_utf8: bool = False  # the careful path finds which lines
     commas: int = 0  # in the whole file
     bare_cr: bool = False  # a CR that does not end a line (inside a field): DuckDB's reader would split there
 
@@ -70,48 +70,46 @@ class Scan:
 
 
 def scan(p: Path, block_size: int = 1 << 24) -> Scan:
-    """Count lines and find quotes, NUL bytes, blank lines and undecodable bytes, in 16 MiB blocks."""
+    """Count lines and commas, and look for quotes, NUL bytes, blank lines, bare CRs and undecodable bytes.
+
+    Only C-speed byte counts over 16 MiB blocks, no copies: about 0.15 s for 100 MB.
+    """
+    import codecs
+
     with open(p, "rb") as fh:
         head = fh.read(65536)
     nl = b"\n" if b"\n" in head or b"\r" not in head else b"\r"
     out = Scan(0, nl)
-    carry = b""
-    line0 = 0  # lines before the current chunk
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    prev = b""  # the last byte of the previous block
+    crlf = cr = 0
+    last = b""
     with open(p, "rb") as fh:
-        while True:
-            block = fh.read(block_size)
-            data = carry + block
-            if not block:
-                chunk, carry = data, b""
-            else:
-                cut = data.rfind(nl) + 1
-                chunk, carry = data[:cut], data[cut:]
-            if chunk:
-                out.quote = out.quote or b'"' in chunk
-                out.nul = out.nul or b"\x00" in chunk
-                out.blank = out.blank or (line0 == 0 and chunk.startswith(nl)) or nl + nl in chunk \
-                    or b"\n\r\n" in chunk or chunk.startswith(b"\r\n")
-                start = 0
-                while True:
-                    try:
-                        chunk[start:].decode("utf-8")
-                        break
-                    except UnicodeDecodeError as exc:
-                        pos = start + exc.start
-                        out.bad_utf8.append(line0 + chunk.count(nl, 0, pos) + 1)
-                        nxt = chunk.find(nl, pos)
-                        if nxt < 0:
-                            break
-                        start = nxt + 1
-                out.commas += chunk.count(b",")
-                if nl == b"\n":
-                    out.bare_cr = out.bare_cr or chunk.count(b"\r") != chunk.count(b"\r\n")
-                line0 += chunk.count(nl)
-                if not block and not chunk.endswith(nl):
-                    line0 += 1
-            if not block:
-                break
-    out.lines = line0
+        while block := fh.read(block_size):
+            out.quote = out.quote or b'"' in block
+            out.nul = out.nul or b"\x00" in block
+            # A blank line (a shortcut only: the row count check after DuckDB's read catches any other).
+            out.blank = out.blank or nl + nl in block or (prev == nl and block.startswith(nl)) \
+                or (nl == b"\n" and (b"\n\r\n" in block or (prev == b"\n" and block.startswith(b"\r\n"))))
+            if not out.bad_utf8:
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError:
+                    out.bad_utf8 = True
+            out.commas += block.count(b",")
+            out.lines += block.count(nl)
+            if nl == b"\n":
+                cr += block.count(b"\r")
+                crlf += block.count(b"\r\n") + (prev == b"\r" and block.startswith(b"\n"))
+            prev = last = block[-1:]
+    if not out.bad_utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            out.bad_utf8 = True
+    out.bare_cr = cr != crlf
+    if last and last != nl:
+        out.lines += 1  # a last line without a line end
     return out
 
 
@@ -397,7 +395,7 @@ def ingest_csv(con, path: str | Path, max_bytes: int) -> Ingest:
         problems.append((line, _field_count_reason(n, ncols)))
 
     cols = [c for c in ALL_COLUMNS if c in mapping]
-    select = ", ".join(f"s[{index[c] + 1}] AS {c}" for c in cols)
+    select = ", ".join(f"nullif(s[{index[c] + 1}], '') AS {c}" for c in cols)  # empty = NULL, as in the fast path
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE raw AS
         SELECT line, {select} FROM (
@@ -406,7 +404,7 @@ def ingest_csv(con, path: str | Path, max_bytes: int) -> Ingest:
         import pyarrow as pa
 
         slow = pa.table({"line": pa.array([r[0] for r in records], pa.int64()),
-                         **{c: pa.array([r[1][index[c]] for r in records], pa.string()) for c in cols}})
+                         **{c: pa.array([r[1][index[c]] or None for r in records], pa.string()) for c in cols}})
         con.register("pb_slow", slow)
         con.execute(f"INSERT INTO raw SELECT line, {', '.join(cols)} FROM pb_slow")
         con.unregister("pb_slow")
