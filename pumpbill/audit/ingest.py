@@ -180,7 +180,7 @@ def _fast_raw(con, p: Path, sc: Scan, ncols: int, index: dict[str, int]) -> bool
     cols = [c for c in ALL_COLUMNS if c in index]
     spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols))
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE pb_fast AS SELECT * FROM read_csv({_sql_str(str(p))}, columns={{{spec}}},
+        CREATE OR REPLACE TABLE pb_fast AS SELECT * FROM read_csv({_sql_str(str(p))}, columns={{{spec}}},
             header=true, delim=',', quote='', escape='', auto_detect=false, store_rejects=true,
             rejects_table='pb_fast_rejects', rejects_scan='pb_fast_scans', strict_mode=true, null_padding=false,
             max_line_size={MAX_STORED_LINE_BYTES}, parallel=true)""")
@@ -191,6 +191,9 @@ def _fast_raw(con, p: Path, sc: Scan, ncols: int, index: dict[str, int]) -> bool
         return False
     select = ", ".join(f"c{index[c]} AS {c}" for c in cols)
     con.execute(f"CREATE OR REPLACE VIEW raw AS SELECT rowid + 2 AS line, {select} FROM pb_fast")
+    # From here on every row carries its line number: no query needs the insertion order, and keeping
+    # it would hold whole results in memory (a 20M-line file ran out of memory that way).
+    con.execute("SET preserve_insertion_order = false")
     return True
 
 
@@ -204,7 +207,7 @@ def _read_lines(con, p: Path, nl: bytes, block_size: int = 1 << 24) -> list[tupl
     """
     import pyarrow as pa
 
-    con.execute("CREATE OR REPLACE TEMP TABLE phys(line BIGINT, t VARCHAR)")
+    con.execute("CREATE OR REPLACE TABLE phys(line BIGINT, t VARCHAR)")
     problems: list[tuple[int, str]] = []
     number = 1
     carry = b""
@@ -314,7 +317,7 @@ def _line_table(con, name: str, lines: list[int]) -> None:
     import pyarrow as pa
 
     con.register(f"{name}_src", pa.table({"line": pa.array(lines, pa.int64())}))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT line FROM {name}_src")
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT line FROM {name}_src")
     con.unregister(f"{name}_src")
 
 
@@ -346,7 +349,7 @@ def ingest_csv(con, path: str | Path, max_bytes: int) -> Ingest:
     index = {canon: header.index(spelled) for canon, spelled in mapping.items()}
     sc = scan(p)
     if sc.plain and _fast_raw(con, p, sc, ncols, index):
-        con.execute("CREATE OR REPLACE TEMP VIEW phys AS SELECT CAST(NULL AS BIGINT) AS line, "
+        con.execute("CREATE OR REPLACE VIEW phys AS SELECT CAST(NULL AS BIGINT) AS line, "
                     "CAST(NULL AS VARCHAR) AS t WHERE false")
         return Ingest(str(p), size, header, mapping, sc.lines - 1, [], [])
     problems = _read_lines(con, p, sc.newline)
@@ -376,7 +379,7 @@ def ingest_csv(con, path: str | Path, max_bytes: int) -> Ingest:
     reject_lines = {line for line, _ in problems}
     _line_table(con, "pb_rejected", sorted(reject_lines))
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE pb_plain AS
+        CREATE OR REPLACE TABLE pb_plain AS
         SELECT line, t, length(t) - length(replace(t, ',', '')) + 1 AS nf FROM phys
         WHERE line > 1 AND line NOT IN (SELECT line FROM pb_consumed)
           AND line NOT IN (SELECT line FROM pb_rejected)""")
@@ -397,7 +400,7 @@ def ingest_csv(con, path: str | Path, max_bytes: int) -> Ingest:
     cols = [c for c in ALL_COLUMNS if c in mapping]
     select = ", ".join(f"nullif(s[{index[c] + 1}], '') AS {c}" for c in cols)  # empty = NULL, as in the fast path
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE raw AS
+        CREATE OR REPLACE TABLE raw AS
         SELECT line, {select} FROM (
             SELECT line, string_split(t, ',') AS s FROM pb_plain WHERE {ok} AND nf = {ncols})""")
     if records:
@@ -408,6 +411,7 @@ def ingest_csv(con, path: str | Path, max_bytes: int) -> Ingest:
         con.register("pb_slow", slow)
         con.execute(f"INSERT INTO raw SELECT line, {', '.join(cols)} FROM pb_slow")
         con.unregister("pb_slow")
+    con.execute("SET preserve_insertion_order = false")  # every row carries its line number now
     n_raw = con.execute("SELECT count(*) FROM raw").fetchone()[0]
     problems = one_per_line(problems)
     notes = []

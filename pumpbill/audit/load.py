@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -11,14 +13,23 @@ from .schema import ALL_COLUMNS, MAX_BYTES, Claims
 
 #: DuckDB may use this much memory before it spills to its temporary folder.
 DEFAULT_MEMORY_LIMIT = os.environ.get("PUMPBILL_AUDIT_MEMORY", "4GB")
+#: Inputs bigger than this are read into a database file in the temporary folder instead of memory.
+ON_DISK_FROM_BYTES = 256 * 1024 * 1024
 
 
-def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT):
-    """An in-memory DuckDB that spills to a private temporary folder instead of running out of memory."""
+def connect(memory_limit: str | None = None, on_disk: bool = False):
+    """A DuckDB connection that spills to a private temporary folder instead of running out of memory.
+
+    ``on_disk``: keep the tables in a database file there too (for inputs of several GB). The folder is
+    removed when the process ends.
+    """
     import duckdb
 
     spill = tempfile.mkdtemp(prefix="pumpbill-audit-")
-    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": spill,
+    atexit.register(shutil.rmtree, spill, ignore_errors=True)
+    limit = memory_limit or os.environ.get("PUMPBILL_AUDIT_MEMORY", DEFAULT_MEMORY_LIMIT)
+    con = duckdb.connect(os.path.join(spill, "audit.duckdb") if on_disk else ":memory:",
+                         config={"memory_limit": limit, "temp_directory": spill,
                                  "preserve_insertion_order": True})
     con.execute("SET enable_progress_bar = false")
     return con
@@ -50,8 +61,8 @@ def load(path: str | Path, progress: Progress | None = None, max_bytes: int = MA
 
     p = Path(path)
     progress = progress or Progress(False)
-    check_file(p, max_bytes)
-    con = con or connect()
+    size = check_file(p, max_bytes)
+    con = con or connect(on_disk=size > ON_DISK_FROM_BYTES)
     progress.update(0.0, "reading", force=True)
     texts: dict[int, str] = {}
     if _is_x12(p):
@@ -101,7 +112,7 @@ def _load_x12(con, p: Path, max_bytes: int):
     table = pa.table({"line": pa.array([r["line"] for r in x.rows], pa.int64()),
                       **{c: pa.array([r.get(c) for r in x.rows], pa.string()) for c in cols}})
     con.register("pb_x12", table)
-    con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM pb_x12")
+    con.execute("CREATE OR REPLACE TABLE raw AS SELECT * FROM pb_x12")
     con.unregister("pb_x12")
     texts: dict[int, str] = {}
     for line, _, text in x.malformed:
