@@ -186,6 +186,7 @@ INCIDENT_TO = {"95990", "96521", "96522"}
 FACILITY = {"19", "21", "22", "23", "24", "26", "31", "34", "41", "42", "51", "52", "53", "56", "61"}
 EM = {"99202", "99203", "99204", "99205", "99211", "99212", "99213", "99214", "99215"}
 DRUGS = {"J0475", "J0476", "J2274", "J2278", "J1171", "J1170", "J3010", "J0735", "J0665"}
+J1170_TERMINATED = date(2024, 9, 30)  # FACTS s.3: the last date of service for J1170 (CMS HCPCS file)
 CODE_RE = re.compile(r"^(?:\d{5}|[A-Z]\d{4}|\d{4}[FTU])$")
 MOD_RE = re.compile(r"^[A-Z0-9]{2}$")
 DX_RE = re.compile(r"^([A-Z]\d[0-9A-Z])\.?([0-9A-Z]{0,4})$")
@@ -233,7 +234,7 @@ def baseline(path: Path) -> Counter:
         by_pp_day[(r["pat"], r["prov"], r["day"])].append(r)
         by_claim_code[(r["claim"], r["code"])].append(r)
     for r in rows:
-        if r["code"] == "J1170" and r["day"] >= date(2025, 1, 1):
+        if r["code"] == "J1170" and r["day"] > J1170_TERMINATED:
             found["PB206"] += 1
         if r["code"] in INCIDENT_TO and r["pos"] in FACILITY:
             found["PB701"] += 1

@@ -92,10 +92,12 @@ class SparkEngine:
         return self.spark.sql(sql).toArrow()
 
 
-def spark_session(app: str = "pumpbill-audit", cores: int = 2, memory: str = "1g", **conf: str) -> Any:
+def spark_session(app: str = "pumpbill-audit", cores: int = 2, memory: str | None = None, **conf: str) -> Any:
     """A local-mode SparkSession for tests and single machines: ``local[cores]``, 4 shuffle partitions, no UI,
     UTC, quiet logs; ``conf`` adds or overrides Spark settings (dots as in Spark: pass them as a dict with **).
+    ``memory``: the driver's heap (default ``PUMPBILL_SPARK_MEMORY`` or 4g; 1g ran out at 200,000 lines).
     On a cluster, build the session the cluster's way and pass it to ``SparkEngine``."""
+    memory = memory or os.environ.get("PUMPBILL_SPARK_MEMORY", "4g")
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
