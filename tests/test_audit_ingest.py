@@ -220,3 +220,117 @@ def test_the_fast_and_the_careful_reader_agree(tmp_path):
     careful, _ = audit_lines(tmp_path, ("\n".join(rows) + '\n"' + good(99) + "\n").encode(), "careful.csv")
     assert fast.lines.astype(str).equals(careful.lines.astype(str))
     assert careful.malformed["line"].tolist() == [61, 62] and fast.malformed["line"].tolist() == [61]
+
+
+# --- cases from the review of the first version ------------------------------------------------------
+
+
+def test_a_cr_only_file_with_a_line_feed_inside_a_quoted_cell_loses_nothing(tmp_path):
+    # Mac Excel's "CSV (Macintosh)": CR between rows, LF inside a cell.
+    rows = [good(1), good(2), good(3)[:-len("medicare")] + '"medi\ncare"', good(4), good(5)]
+    path = tmp_path / "mac.csv"
+    path.write_bytes("\r".join([HEADER, *rows]).encode() + b"\r")
+    c = read_claims(path)
+    assert c.rows_read == 5 and sorted(c.lines["line"].tolist() + c.malformed["line"].tolist()) == [2, 3, 4, 5, 6]
+    assert c.lines["line"].tolist() == [2, 3, 4, 5, 6]
+
+
+def test_mixed_lf_and_crlf_line_ends_are_read_not_an_internal_error(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes((HEADER + "\n" + good(1) + "\n" + good(2) + "\r\n" + good(3) + "\n").encode())
+    c = read_claims(path)
+    assert c.lines["line"].tolist() == [2, 3, 4] and len(c.malformed) == 0
+
+
+def test_an_unclosed_quote_does_not_swallow_the_claim_lines_up_to_a_later_quote(tmp_path):
+    rows = [good(i) + "," for i in range(1, 41)]
+    rows[0] = good(1) + ',"dose up'
+    rows[39] = good(40) + ',catheter 12"'
+    path = tmp_path / "q.csv"
+    path.write_text(HEADER + ",change_note\n" + "\n".join(rows) + "\n")
+    c = read_claims(path)
+    assert c.rows_read == 40
+    assert 2 in set(c.malformed["line"]) and set(range(3, 41)) <= set(c.lines["line"])
+
+
+def test_a_path_with_glob_characters_reads_that_file_only(tmp_path):
+    (tmp_path / "claims0.csv").write_text(HEADER + "\n" + good(1).replace("C1,", "OTHER,") + "\n")
+    target = tmp_path / "claims[0].csv"
+    target.write_text(HEADER + "\n" + good(1) + "\n")
+    c = read_claims(target)
+    assert c.lines["claim_id"].tolist() == ["C1"]
+
+
+@pytest.mark.parametrize("field, value", [("code", "ſ9328"), ("modifiers", "ſa"), ("diagnoses", "ı10")])
+def test_letters_that_upper_case_into_ascii_are_not_codes(tmp_path, field, value):
+    cols = HEADER.split(",")
+    row = good(2).split(",")
+    row[cols.index(field)] = value
+    c, got = audit_lines(tmp_path, (good(1) + "\n" + ",".join(row) + "\n").encode())
+    assert c.lines["line"].tolist() == [2] and value in got[3]
+
+
+def test_an_over_long_last_line_without_a_line_end_is_reported(tmp_path):
+    from pumpbill.audit.ingest import MAX_STORED_LINE_BYTES
+
+    path = tmp_path / "tail.csv"
+    path.write_bytes(HEADER.encode() + b"\n" + good(1).encode() + b"\n" + b"x" * (MAX_STORED_LINE_BYTES + 10))
+    c = read_claims(path)
+    assert c.lines["line"].tolist() == [2] and c.malformed["line"].tolist() == [3]
+    assert "longer than" in c.malformed.loc[0, "reason"]
+
+
+def test_the_fast_path_reports_the_line_as_written(tmp_path, monkeypatch):
+    from pumpbill.audit import ingest
+
+    ran = []
+    real = ingest._fast_read
+    monkeypatch.setattr(ingest, "_fast_read", lambda *a: ran.append(real(*a)) or ran[-1])
+    bad = good(2).replace("95990", "9599X")
+    c, got = audit_lines(tmp_path, ("\n".join([good(1), bad, good(3)]) + "\n").encode())
+    assert ran == [True]
+    assert c.malformed.set_index("line").loc[3, "text"] == bad
+
+
+@pytest.mark.parametrize("optional", [(), ("payer",), ("diagnoses",), ("payer", "diagnoses")])
+def test_the_default_engine_audits_exports_without_optional_columns(tmp_path, optional):
+    from pumpbill.audit.pipeline import audit_file
+
+    cols = HEADER.split(",")
+    keep = [i for i, c in enumerate(cols) if c not in optional]
+    rows = [",".join(cols[i] for i in keep)]
+    for i in range(1, 4):
+        parts = good(i).split(",")
+        rows.append(",".join(parts[i] for i in keep))
+    path = tmp_path / "opt.csv"
+    path.write_text("\n".join(rows) + "\n")
+    for engine in ("duckdb", "pandas"):
+        result = audit_file(path, engine=engine)
+        assert result.claims.rows_checked == 3 and result.exit_code in (0, 1)
+
+
+ENDINGS = ["\n", "\r\n"]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(sorted(KINDS)), st.sampled_from(ENDINGS)), min_size=1, max_size=30))
+def test_every_line_is_accounted_for_with_mixed_line_ends(tmp_path, items):
+    rows = [(KINDS[k][0](i), end) for i, (k, end) in enumerate(items)]
+    path = tmp_path / "mixed.csv"
+    path.write_bytes((HEADER + "\n" + "".join(r + end for r, end in rows)).encode())
+    c = read_claims(path)
+    assert sorted(c.lines["line"].tolist() + c.malformed["line"].tolist()) == list(range(2, len(rows) + 2))
+    assert c.lines["line"].tolist() == [i + 2 for i, (k, _) in enumerate(items) if KINDS[k][1]]
+
+
+def test_quoted_lines_are_parsed_in_batches_and_records_may_cross_a_batch(tmp_path, monkeypatch):
+    from pumpbill.audit import ingest
+
+    monkeypatch.setattr(ingest, "QUOTE_BATCH", 2)
+    rows = [good(i).replace("medicare", '"medicare"') + "," for i in range(1, 8)]
+    rows[2] = good(3) + ',"two\n""quoted"" lines"'  # lines 4-5: one record whose end has quotes too
+    path = tmp_path / "b.csv"
+    path.write_text(HEADER + ",change_note\n" + "\n".join(rows) + "\n")
+    c = read_claims(path)
+    assert c.lines["line"].tolist() == [2, 3, 4, 6, 7, 8, 9] and len(c.malformed) == 0
+    assert c.continuation_lines == 1 and c.rows_read == 7 and c.lines_in_file == 9

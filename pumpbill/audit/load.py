@@ -13,6 +13,9 @@ from .schema import ALL_COLUMNS, MAX_BYTES, Claims
 
 #: DuckDB may use this much memory before it spills to its temporary folder.
 DEFAULT_MEMORY_LIMIT = os.environ.get("PUMPBILL_AUDIT_MEMORY", "4GB")
+#: An 837P is parsed segment by segment in Python (pyx12, a few thousand segments a second): bigger
+#: batches are refused with a clear error (split them, or export a claim-line CSV instead).
+X12_MAX_BYTES = 100 * 1024 * 1024
 #: Inputs bigger than this are read into a database file in the temporary folder instead of memory.
 ON_DISK_FROM_BYTES = 256 * 1024 * 1024
 
@@ -65,12 +68,14 @@ def load(path: str | Path, progress: Progress | None = None, max_bytes: int = MA
     con = con or connect(on_disk=size > ON_DISK_FROM_BYTES)
     progress.update(0.0, "reading", force=True)
     texts: dict[int, str] = {}
+    lines_in_file = continuation = None
     if _is_x12(p):
         size, columns, problems, notes, texts, unit, x12_rows, x12_malformed = _load_x12(con, p, max_bytes)
         fmt = "837p"
     else:
         ing = ingest_csv(con, p, max_bytes)
         size, columns, problems, notes, fmt, unit = ing.size, ing.columns, ing.problems, ing.notes, "csv", "line"
+        lines_in_file, continuation = ing.lines_in_file, ing.continuation_lines
     progress.update(0.6, "validating", force=True)
     validate(con, set(columns))
     con.register("pb_struct", pa.table({"line": pa.array([ln for ln, _ in problems], pa.int64()),
@@ -88,14 +93,14 @@ def load(path: str | Path, progress: Progress | None = None, max_bytes: int = MA
     if texts:
         frame["text"] = frame["line"].map(texts)
     frame = frame.astype({c: object for c in frame.columns if c != "line"})
-    checked = con.execute("SELECT count(*) FROM lines").fetchone()[0]
+    checked = con.execute("SELECT count(*) FROM lines").fetchall()[0][0]
     if fmt == "csv":
         rows_read = checked + len(frame)
     else:  # service lines: the 837P's own set-asides plus those whose values failed
         rows_read = x12_rows + x12_malformed
     progress.update(1.0, "validated", force=True)
     return Claims(str(p), size, frame, columns, rows_read, notes, con=con, format=fmt, unit=unit,
-                  rows_checked=checked)
+                  rows_checked=checked, lines_in_file=lines_in_file, continuation_lines=continuation)
 
 
 def _load_x12(con, p: Path, max_bytes: int):
@@ -107,7 +112,7 @@ def _load_x12(con, p: Path, max_bytes: int):
     from .schema import REQUIRED
     from .x12 import read_837
 
-    x = read_837(p, max_bytes)
+    x = read_837(p, min(max_bytes, X12_MAX_BYTES))
     cols = [c for c in ALL_COLUMNS if c in set(REQUIRED) | set(x.present)]
     table = pa.table({"line": pa.array([r["line"] for r in x.rows], pa.int64()),
                       **{c: pa.array([r.get(c) for r in x.rows], pa.string()) for c in cols}})

@@ -94,6 +94,8 @@ class Claims:
     format: str = "csv"  # "csv" or "837p"
     unit: str = "line"  # what ``line`` counts: a physical line, or an X12 segment
     rows_checked: int = 0
+    lines_in_file: int | None = None  # CSV: physical lines counted from the bytes, the header included
+    continuation_lines: int | None = None  # CSV: lines inside multi-line quoted records
     _frame: pd.DataFrame | None = field(default=None, repr=False)
 
     def has(self, column: str) -> bool:
@@ -118,7 +120,7 @@ class Claims:
         """Counts for the summary, computed where the rows are (no pandas frame of the lines)."""
         n, claims, patients, providers, first, last, synthetic = self.con.execute(
             "SELECT count(*), count(DISTINCT claim_id), count(DISTINCT patient_id), count(DISTINCT provider_id), "
-            "min(day), max(day), coalesce(bool_and(starts_with(patient_id, 'SYN-')), false) FROM lines").fetchone()
+            "min(day), max(day), coalesce(bool_and(starts_with(patient_id, 'SYN-')), false) FROM lines").fetchall()[0]
         from datetime import date, timedelta
 
         def iso(day: int | None) -> str | None:

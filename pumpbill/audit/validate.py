@@ -84,13 +84,13 @@ def check_number(value: str, what: str, whole: bool = False, limit: float = MAX_
 def check_modifiers(value: str) -> tuple[str | None, bool, bool, bool, bool]:
     """(normalised "25 JZ" or None, ok, has 25, has JZ, has JW)."""
     tokens = [t for t in _SPLIT.split(_strip(value).upper()) if t]
-    ok = all(_MOD.fullmatch(t) for t in tokens)
+    ok = value.isascii() and all(_MOD.fullmatch(t) for t in tokens)  # "ſa".upper() is "SA": not a modifier
     return (" ".join(tokens) or None), ok, "25" in tokens, "JZ" in tokens, "JW" in tokens
 
 
 def check_diagnoses(value: str) -> tuple[str | None, bool, bool]:
     """(normalised "Z45.1;G35", ok, bare G35)."""
-    tokens, ok = [], True
+    tokens, ok = [], value.isascii()  # "ı10".upper() is "I10": not a diagnosis code
     for t in _SPLIT.split(_strip(value).upper()):
         if not t:
             continue
@@ -138,7 +138,7 @@ def validate(con, present: set[str]) -> None:
     texts = [c for c in (*_ID_COLUMNS, "payer") if c in present or c in _ID_COLUMNS]
     padded = " OR ".join(f"starts_with(r.{c}, {ch}) OR ends_with(r.{c}, {ch})" for c in texts
                          for ch in ("' '", "chr(9)"))
-    trim = con.execute(f"SELECT count(*) FROM raw r WHERE {padded}").fetchone()[0] > 0
+    trim = con.execute(f"SELECT count(*) FROM raw r WHERE {padded}").fetchall()[0][0] > 0
 
     def text(c: str) -> str:
         return f"nullif(trim(r.{c}, ' ' || chr(9)), '')" if trim else f"nullif(r.{c}, '')"
@@ -166,7 +166,8 @@ def validate(con, present: set[str]) -> None:
     reasons.append(f"CASE {missing('place_of_service')} WHEN p.c0 IS NULL THEN 'bad place_of_service ' || "
                    f"{_q('place_of_service')} END")
 
-    codes = [(v, _strip(v).upper() if _CODE.fullmatch(_strip(v).upper()) else None) for v in _distinct(con, "code")]
+    codes = [(v, _strip(v).upper() if v.isascii() and _CODE.fullmatch(_strip(v).upper()) else None)
+             for v in _distinct(con, "code")]  # "ſ9328".upper() is "S9328": only ASCII is a code
     _verdicts(con, "code", codes, ("str",))
     joins.append("LEFT JOIN v_code k ON r.code = k.raw")
     select.append("k.c0 AS code")
@@ -236,8 +237,8 @@ def validate(con, present: set[str]) -> None:
     # verdict table is the build side.
     con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
     con.execute(f"CREATE OR REPLACE TABLE lines AS SELECT {', '.join(select)} {frm} WHERE {ok}")
-    n_raw = con.execute("SELECT count(*) FROM raw").fetchone()[0]
-    n_ok = con.execute("SELECT count(*) FROM lines").fetchone()[0]
+    n_raw = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+    n_ok = con.execute("SELECT count(*) FROM lines").fetchall()[0][0]
     where = f"WHERE NOT coalesce({ok}, false)" if n_ok < n_raw else "WHERE false"  # skip the pass when all are ok
     con.execute(f"CREATE OR REPLACE TABLE bad AS SELECT r.line, {reason} AS reason {frm} {where}")
     con.execute("RESET disabled_optimizers")
