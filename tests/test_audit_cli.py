@@ -151,3 +151,32 @@ def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
         atomic_write(target, boom)
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["findings.csv"]
+
+
+def test_audit_outputs_are_replaced_as_a_set_and_other_files_are_kept(tmp_path):
+    """The four files come from one run (a folder swap, grading.outputs.OutputSet); a file of the user's stays."""
+    import json
+    import subprocess
+    import sys
+
+    from pumpbill.audit.synth import SynthConfig, write_synth
+
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    write_synth(SynthConfig(patients=20, seed=1), a)
+    write_synth(SynthConfig(patients=25, seed=2), b)
+    out = tmp_path / "out"
+
+    def run(src):
+        r = subprocess.run([sys.executable, "-m", "pumpbill", "audit", str(src), "--out", str(out), "--no-progress"],
+                           capture_output=True, text=True, check=False)
+        assert r.returncode in (0, 1), r.stderr
+
+    run(a)
+    (out / "my-notes.txt").write_text("mine")
+    run(b)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["input"]["path"].endswith("b.csv")
+    assert (out / "my-notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "findings.csv", "malformed_rows.csv", "my-notes.txt", "report.html", "summary.json"]
+    assert not [p for p in tmp_path.iterdir() if ".pumpbill-new" in p.name or p.name.endswith("-old")]

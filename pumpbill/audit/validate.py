@@ -134,14 +134,15 @@ def validate(con, present: set[str]) -> None:
     blank = "(" + " AND ".join(f"(r.{c} IS NULL OR trim(r.{c}) = '')" for c in sorted(present | set(_REQ))) + ")"
 
     # Trimming a million strings costs more than all the joins below: find out first whether any text
-    # value has a space or tab at either end (nearly no export has), and trim only then.
+    # value has a space at either end (nearly no export has), and trim only then. Only spaces: a tab is
+    # kept, so "\t=1+1" stays what it was and is neutralised as a whole when written to a CSV.
     texts = [c for c in (*_ID_COLUMNS, "payer") if c in present or c in _ID_COLUMNS]
     padded = " OR ".join(f"starts_with(r.{c}, {ch}) OR ends_with(r.{c}, {ch})" for c in texts
-                         for ch in ("' '", "chr(9)"))
+                         for ch in ("' '",))
     trim = con.execute(f"SELECT count(*) FROM raw r WHERE {padded}").fetchall()[0][0] > 0
 
     def text(c: str) -> str:
-        return f"nullif(trim(r.{c}, ' ' || chr(9)), '')" if trim else f"nullif(r.{c}, '')"
+        return f"nullif(trim(r.{c}), '')" if trim else f"nullif(r.{c}, '')"
 
     for c in _ID_COLUMNS:
         select.append(f"{text(c) if trim else 'r.' + c} AS {c}")
