@@ -127,15 +127,17 @@ def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def check_file(p: Path, max_bytes: int) -> int:
-    """Refuse what cannot be audited before reading it; return its size."""
+def check_file(p: Path, max_bytes: int, empty: str = "") -> int:
+    """Refuse what cannot be audited before reading it (missing, not a regular file, empty, too big);
+    return its size. ``empty`` is what the message adds for an empty file."""
     if not p.exists() and not p.is_symlink():
         raise AuditInputError(f"{p}: no such file")
     if not p.is_file():
         raise AuditInputError(f"{p}: not a regular file")
     size = p.stat().st_size
     if size == 0:
-        raise AuditInputError(f"{p}: empty file (no header row; expected columns: {', '.join(REQUIRED)})")
+        hint = empty or f"no header row; expected columns: {', '.join(REQUIRED)}"
+        raise AuditInputError(f"{p}: empty file ({hint})")
     if size > max_bytes:
         raise AuditInputError(f"{p}: file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit "
                               "(split it, or raise --max-mb)")

@@ -81,12 +81,14 @@ def load(path: str | Path, progress: Progress | None = None, max_bytes: int = MA
     con.register("pb_struct", pa.table({"line": pa.array([ln for ln, _ in problems], pa.int64()),
                                         "reason": pa.array([r for _, r in problems], pa.string())}))
     fields = "".join(f", r.{c}" for c in ALL_COLUMNS if c in columns)
-    text = "left(ph.t, 500)" if fmt == "csv" else "CAST(NULL AS VARCHAR)"
-    join_text = "LEFT JOIN phys ph ON ph.line = m.line" if fmt == "csv" else ""
+    n_bad = con.execute("SELECT count(*) FROM bad").fetchall()[0][0] + len(problems)
+    with_text = fmt == "csv" and n_bad > 0  # the line as written; not looked up when nothing is malformed
+    text = "left(ph.t, 500)" if with_text else "CAST(NULL AS VARCHAR)"
+    join_text = "LEFT JOIN phys ph ON ph.line = m.line" if with_text else ""
     malformed = arrow(con, f"""
         WITH m AS (SELECT line, reason FROM bad UNION ALL SELECT line, reason FROM pb_struct)
         SELECT m.line, m.reason{fields}, {text} AS text
-        FROM m LEFT JOIN raw r ON r.line = m.line {join_text}
+        FROM m LEFT JOIN {'raw' if n_bad else '(SELECT * FROM raw WHERE false)'} r ON r.line = m.line {join_text}
         ORDER BY m.line""")
     con.unregister("pb_struct")
     frame = malformed.to_pandas()

@@ -11,7 +11,7 @@ import pandas as pd
 
 from pumpbill import facts
 
-from .catalog import RULE_ORDER, RULES
+from .catalog import RULE_ORDER
 from .checks import (
     FINDING_COLUMNS,
     Work,
@@ -163,38 +163,19 @@ def audit_claims(claims: Claims, progress: Progress | None = None) -> AuditResul
 
 
 def summary_tables(w: Work, findings: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Per rule, per month and per provider counts for the report."""
-    per_rule = pd.DataFrame({
-        "rule": list(RULE_ORDER),
-        "name": [RULES[r].name for r in RULE_ORDER],
-        "severity": [RULES[r].severity for r in RULE_ORDER],
-        "findings": [int(c) for c in findings["rule"].value_counts().reindex(list(RULE_ORDER), fill_value=0)],
-    })
+    """Per rule, per month and per provider counts for the report: the counts taken from the lines here,
+    the tables built by the same function as on the SQL engines (``sqlchecks.summary_tables``)."""
+    from .sqlchecks import summary_tables as from_counts
+
     pump = w.code_in(facts.PUMP_SERVICE_CODES)
-    months = w.day[pump].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    m_ids, m_counts = np.unique(months, return_counts=True)  # a few dozen months
-    monthly = pd.DataFrame({"pump_service_lines": m_counts},
-                           index=pd.Index(m_ids.astype("datetime64[M]").astype(str), name="month"))
-    dated = findings.loc[findings["date_of_service"] != ""]
-    if len(dated):
-        monthly = monthly.join(pd.crosstab(dated["date_of_service"].str[:7], dated["rule"]), how="outer")
-    monthly = monthly.fillna(0).astype(np.int64).sort_index().rename_axis("month")
-    monthly = monthly[["pump_service_lines", *[r for r in RULE_ORDER if r in monthly.columns]]].reset_index()
+    days, per_day = np.unique(w.day[pump], return_counts=True)
     providers = w.lines["provider_id"].cat.categories
     nprov = len(providers)
     npat = w.pat.max(initial=0) + 1
-    per_provider = pd.DataFrame({
+    counts = pd.DataFrame({
         "provider_id": providers.astype(str),
         "lines": np.bincount(w.prov, minlength=nprov),
-        "pump_service_lines": np.bincount(w.prov[pump], minlength=nprov),
+        "pump_lines": np.bincount(w.prov[pump], minlength=nprov),
         "patients": np.bincount(unique(w.prov * npat + w.pat) // npat, minlength=nprov),
-    }).set_index("provider_id")
-    sev = pd.crosstab(findings["provider_id"], findings["severity"]) if len(findings) else pd.DataFrame()
-    per_provider = per_provider.join(sev).fillna(0)
-    for col in ("error", "warning"):
-        if col not in per_provider:
-            per_provider[col] = 0
-    per_provider = per_provider.astype(np.int64).rename(columns={"error": "errors", "warning": "warnings"})
-    per_provider = per_provider.loc[per_provider["lines"] > 0].rename_axis("provider_id").reset_index()
-    per_provider = per_provider.sort_values(["errors", "warnings", "provider_id"], ascending=[False, False, True])
-    return {"per_rule": per_rule, "monthly": monthly, "per_provider": per_provider.reset_index(drop=True)}
+    })
+    return from_counts(findings, days, per_day, counts)

@@ -148,16 +148,9 @@ class _Split:
 
 def _load(p: Path, max_bytes: int) -> bytes:
     """The file's bytes, refusing what is missing, too big or binary before parsing anything."""
-    if not p.exists():
-        raise AuditInputError(f"{p}: no such file")
-    if not p.is_file():
-        raise AuditInputError(f"{p}: not a regular file")
-    size = p.stat().st_size
-    if size == 0:
-        raise AuditInputError(f"{p}: empty file (an 837P starts with an ISA segment)")
-    if size > max_bytes:
-        raise AuditInputError(f"{p}: file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit "
-                              "(split it, or raise --max-mb)")
+    from .ingest import check_file
+
+    check_file(p, max_bytes, empty="an 837P starts with an ISA segment")
     with open(p, "rb") as fh:
         data = fh.read(max_bytes + 1)
     if len(data) > max_bytes:
