@@ -147,7 +147,7 @@ def test_a_header_with_millions_of_columns_is_refused_quickly_and_cheaply(tmp_pa
     assert "header" in str(exc.value)
     out = _measure(f"from pumpbill.audit.schema import read_claims, AuditInputError\nout={{}}\n"
                    f"try:\n    read_claims({str(path)!r})\nexcept AuditInputError as e:\n    out['err']=str(e)")
-    assert out["err"] and out["mb"] < 400, out
+    assert out["err"] and out["mb"] < 1000, out  # the old reader took over 4.5 GB here (imports alone: ~0.4 GB)
 
 
 def test_one_row_with_millions_of_extra_fields_is_reported_with_bounded_memory(tmp_path):
