@@ -96,8 +96,15 @@
   /* Wide tables in cell and widget output scroll in their own box (CSS); one that does
    * overflow gets a keyboard stop and a class for the visible scroll cue. */
   var TABLES = ".cell_output table, .widget-html-content table, .jupyter-widgets table, .pb-scroll";
+  // A table can start to overflow with no resize or DOM change (a web font arriving, a theme switch):
+  // watch each table's own size too.
+  var sizes = window.ResizeObserver ? new ResizeObserver(function () { scheduleMark(); }) : null;
   function markScrollables() {
     document.querySelectorAll(TABLES).forEach(function (t) {
+      if (sizes && !t._pbWatched) {
+        t._pbWatched = true;
+        sizes.observe(t);
+      }
       var scrolls = t.scrollWidth > t.clientWidth + 1;
       t.classList.toggle("pb-scrolls", scrolls);
       if (scrolls && !t.hasAttribute("tabindex")) {
@@ -130,6 +137,7 @@
       fixNames(); // Font Awesome may have swapped the icons after the first pass
       markScrollables();
     });
+    if (document.fonts && document.fonts.ready) document.fonts.ready.then(scheduleMark);
     var main = document.querySelector("main") || document.body;
     new MutationObserver(scheduleMark).observe(main, { childList: true, subtree: true });
   }
