@@ -14,7 +14,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from .schema import DOSE_COLUMNS
+from .schema import DOSE_COLUMNS, REQUIRED
 
 _EPOCH = date(1970, 1, 1)
 MIN_YEAR, MAX_YEAR = 2000, 2099
@@ -131,7 +131,7 @@ def validate(con, present: set[str]) -> None:
     select: list[str] = ["r.line"]
     reasons: list[str] = []
     conds: list[str] = []  # every one true = the row is valid
-    blank = "(" + " AND ".join(f"(r.{c} IS NULL OR trim(r.{c}) = '')" for c in sorted(present | set(_REQ))) + ")"
+    blank = "(" + " AND ".join(f"(r.{c} IS NULL OR trim(r.{c}) = '')" for c in sorted(present | set(REQUIRED))) + ")"
 
     # Trimming a million strings costs more than all the joins below: find out first whether any text
     # value has a space at either end (nearly no export has), and trim only then. Only spaces: a tab is
@@ -243,11 +243,3 @@ def validate(con, present: set[str]) -> None:
     where = f"WHERE NOT coalesce({ok}, false)" if n_ok < n_raw else "WHERE false"  # skip the pass when all are ok
     con.execute(f"CREATE OR REPLACE TABLE bad AS SELECT r.line, {reason} AS reason {frm} {where}")
     con.execute("RESET disabled_optimizers")
-
-
-_REQ = ("claim_id", "patient_id", "provider_id", "date_of_service", "place_of_service", "code", "modifiers", "units")
-#: The columns of ``lines``, in order (the LINE SCHEMA).
-LINE_COLUMNS: tuple[str, ...] = (
-    "line", "claim_id", "patient_id", "provider_id", "day", "pos", "code", "modifiers", "m25", "mjz", "mjw",
-    "units", "diagnoses", "bare_g35", "payer", *DOSE_COLUMNS, "diluted", "has_note",
-)
