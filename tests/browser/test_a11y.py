@@ -41,6 +41,7 @@ RUN_AXE = r"""
   (async () => {
     while (document.querySelectorAll('.widget-subarea').length < views && Date.now() - start < 20000) await sleep(100);
     await sleep(100);
+    if (document.fonts && document.fonts.ready) await document.fonts.ready;
     const result = await axe.run(document, { resultTypes: ['violations'] });
     window.__pbAxe = {
       theme: document.documentElement.dataset.theme || '',

@@ -98,7 +98,10 @@
   var TABLES = ".cell_output table, .widget-html-content table, .jupyter-widgets table, .pb-scroll";
   // A table can start to overflow with no resize or DOM change (a web font arriving, a theme switch):
   // watch each table's own size too.
-  var sizes = window.ResizeObserver ? new ResizeObserver(function () { scheduleMark(); }) : null;
+  // Marking is synchronous wherever it can be (mutation and resize callbacks, font events): a
+  // frame callback never runs in a tab that is not painting, and a check such as axe, or a reader's
+  // first Tab, must never find a scrolling table without its stop.
+  var sizes = window.ResizeObserver ? new ResizeObserver(function () { markScrollables(); }) : null;
   function markScrollables() {
     document.querySelectorAll(TABLES).forEach(function (t) {
       if (sizes && !t._pbWatched) {
@@ -137,9 +140,13 @@
       fixNames(); // Font Awesome may have swapped the icons after the first pass
       markScrollables();
     });
-    if (document.fonts && document.fonts.ready) document.fonts.ready.then(scheduleMark);
+    if (document.fonts) {
+      if (document.fonts.ready) document.fonts.ready.then(markScrollables);
+      if (document.fonts.addEventListener) document.fonts.addEventListener("loadingdone", markScrollables);
+    }
     var main = document.querySelector("main") || document.body;
-    new MutationObserver(scheduleMark).observe(main, { childList: true, subtree: true });
+    // Mutation callbacks run as microtasks, before any other task can look at the new table.
+    new MutationObserver(markScrollables).observe(main, { childList: true, subtree: true });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
   else ready();
