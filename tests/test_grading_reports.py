@@ -6,6 +6,7 @@ Uses its own copy of the foundations exercise f01 (others add exercises to exerc
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import shutil
@@ -19,10 +20,12 @@ import yaml
 from pumpbill import RULES_VERSION
 from pumpbill.cli import main as pumpbill_main
 from pumpbill.errors import InputError
+from pumpbill.exercises.feedback import HOW_SCORED
 from pumpbill.exercises.store import load_set
 from pumpbill.grading import batch, reports
 from pumpbill.grading.cli import Bar, book_base
 from pumpbill.grading.formulas import first_then_set, per_line_exact, right_minus_extra
+from pumpbill.rules import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]
 F01 = ROOT / "exercises" / "foundations" / "f01-refill-no-reprogramming.yaml"
@@ -337,6 +340,11 @@ def test_feedback_pages_are_offline_html(graded):
     assert "http://" not in page and "https://" not in page and "<script" not in page
     assert "per-line-exact" in page and "1 of 2 right" in page
     assert "PB203" in page  # J0475 billed in mg
+    # the practice widget's words: how each part was scored in a sentence, the rule's plain title, not its slug
+    assert ">How it was scored</th>" in page and ">Formula</th>" not in page
+    assert html.escape(HOW_SCORED["per-line-exact"], quote=False) in page
+    pb203 = REGISTRY["PB203"]
+    assert html.escape(pb203.title, quote=False) in page and f"{pb203.name}:" not in page
     assert 'href="../../_build/html/book/reference/rules/pb203.html"' in page or \
         "reference/rules/pb203.html" in page
     carol = (folder / "carol.html").read_text(encoding="utf-8")
@@ -353,8 +361,8 @@ def test_item_analysis(graded):
         assert 0 <= float(r["difficulty"]) <= 1
         assert r["discrimination"] == "" or -1 <= float(r["discrimination"]) <= 1
     assert "PB203" in rows[0]["most_missed_rules"]
-    html = (graded["out"] / "item_analysis.html").read_text(encoding="utf-8")
-    assert "data:image/png;base64," in html and "Synthetic training data only" in html
+    analysis = (graded["out"] / "item_analysis.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in analysis and "Synthetic training data only" in analysis
     assert (graded["out"] / "item_analysis.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

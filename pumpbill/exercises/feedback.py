@@ -1,8 +1,9 @@
 """Practice feedback as HTML: an encouraging opening, how each part was scored in plain words, and the
 findings with their rule links and fixes. Pure (no widgets), so it is tested without a kernel.
 
-Why plain words: a trainee does not know what ``right-minus-extra`` means; the formula's name stays in
-the instructor's reports (``pumpbill.grading.pages``), the trainee reads a sentence."""
+Why plain words: a trainee does not know what ``right-minus-extra`` means, so the trainee reads a
+sentence. The feedback pages of ``pumpbill grade`` (``pumpbill.grading.pages``) use the same sentences
+and titles, with the formula's name kept beside them for the instructor."""
 
 from __future__ import annotations
 

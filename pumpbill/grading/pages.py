@@ -2,9 +2,10 @@
 
 Why these pages look as they do: a trainee reads their page alone, often e-mailed, long after the
 exercise. So each exercise shows the question and the trainee's own answer, every part's score with
-its formula explained (and a link to the book page about formulas), each feedback item with its whole
-fix, and, apart, what is wrong with the exercise's own note (not the trainee's mistake). Lateness,
-the penalty and which file counted are stated in words. Links are absolute when the instructor gives
+how it was scored in the practice widget's plain words (the formula's name beside them, linked to the
+book page about partial credit), each feedback item with its whole fix, and, apart, what is wrong
+with the exercise's own note (not the trainee's mistake). Lateness, the penalty and which file
+counted are stated in words. Links are absolute when the instructor gives
 ``--book-url https://...``. Pages are self-contained (no script, no remote resource) and escape
 everything a submission contains.
 """
@@ -23,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from .. import RULES_VERSION
+from ..exercises.feedback import HOW_SCORED, PART_TITLES, plain_message
 from ..exercises.models import Answer, Exercise, ExerciseSet
 from .batch import Result, answer_key
 from .formulas import FORMULAS
@@ -47,7 +49,6 @@ code{background:#f4f4f4;padding:0 .2rem}
 .fix{color:#333}
 .question{border-left:3px solid #ccc;padding-left:.8rem;margin:.5rem 0}
 .note{background:#f6f6f6;border:1px solid #ddd;padding:.2rem .8rem}
-dl.formulas dt{font-weight:600}
 footer{margin-top:2rem;color:#595959;font-size:.9em}
 """
 
@@ -124,9 +125,13 @@ def feedback_names(people: Iterable[str]) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------- parts
 
 
-def _formula_link(name: str, book_url: str) -> str:
+def _how_scored(name: str, book_url: str) -> str:
+    """The formula in one plain sentence (what the practice widget says), its name kept as the link an
+    instructor recognises."""
     doc = " ".join((FORMULAS[name].__doc__ or "").split()) if name in FORMULAS else ""
-    return f'<a href="{_e(book_href(FORMULA_PAGE, book_url))}" title="{_e(doc)}"><code>{_e(name)}</code></a>'
+    link = f'<a href="{_e(book_href(FORMULA_PAGE, book_url))}" title="{_e(doc)}"><code>{_e(name)}</code></a>'
+    plain = HOW_SCORED.get(name)
+    return f"{_e(plain)} ({link})" if plain else link
 
 
 def _feedback_item(f: Any, book_url: str) -> str:
@@ -134,26 +139,24 @@ def _feedback_item(f: Any, book_url: str) -> str:
     fix = f'<br><span class="fix">Fix: {_e(f.fix)}</span>' if f.fix else ""
     href = book_href(f.link, book_url)
     more = f' <a href="{_e(href)}">Read more{(" about " + _e(f.rule)) if f.rule else ""}</a>' if href else ""
-    return f"<li>{rule}{_e(f.message)}{fix}{more}</li>"
+    return f"<li>{rule}{_e(plain_message(f.rule, f.message))}{fix}{more}</li>"
 
 
 def graded_html(g: Grade, book_url: str) -> str:
-    """The parts table, the formulas used, and the feedback (yours, then the note's) of one grade."""
+    """The parts table (how each part was scored, in plain words) and the feedback (yours, then the note's)."""
     out = []
     if g.all_correct:
         out.append("<p>All correct; every part was checked.</p>")
-    out.append('<table><thead><tr><th scope="col">Part</th><th scope="col">Formula</th><th scope="col">Points'
-               '</th><th scope="col">Detail</th></tr></thead><tbody>')
+    # The same words as the practice widget (pumpbill.exercises.feedback): a trainee reads both.
+    out.append('<table><thead><tr><th scope="col">Part</th><th scope="col">Points</th><th scope="col">How it was '
+               'scored</th><th scope="col">Detail</th></tr></thead><tbody>')
     for p in g.parts:
-        out.append(f"<tr><td>{_e(p.part)}</td><td>{_formula_link(p.formula, book_url)}</td>"
-                   f'<td class="num">{num(p.points)} / {num(p.max_points)}</td><td>{_e(p.detail)}</td></tr>')
+        out.append(f"<tr><td>{_e(PART_TITLES.get(p.part, p.part))}</td>"
+                   f'<td class="num">{num(p.points)} / {num(p.max_points)}</td>'
+                   f"<td>{_how_scored(p.formula, book_url)}</td><td>{_e(p.detail)}</td></tr>")
     out.append("</tbody></table>")
-    used = sorted({p.formula for p in g.parts if p.formula in FORMULAS})
-    if used:
-        out.append('<dl class="formulas">' + "".join(
-            f"<dt><code>{_e(n)}</code></dt><dd>{_e(' '.join((FORMULAS[n].__doc__ or '').split()))}</dd>"
-            for n in used) + f'</dl><p><a href="{_e(book_href(FORMULA_PAGE, book_url))}">How the formulas '
-            "work</a></p>")
+    if any(p.formula in FORMULAS for p in g.parts):
+        out.append(f'<p><a href="{_e(book_href(FORMULA_PAGE, book_url))}">How partial credit works</a></p>')
     mine = [f for f in g.feedback if getattr(f, "kind", "finding") != NOTE_KIND]
     note = [f for f in g.feedback if getattr(f, "kind", "finding") == NOTE_KIND]
     if mine:
