@@ -199,10 +199,28 @@ class ExerciseSet(_Strict):
         None, description="when the set is due: an ISO date-time with its time zone, e.g. 2026-03-09T23:59:00+01:00")
     late: LatePolicy | None = Field(None, description="the late policy (needs a due date): penalty_per_day, "
                                     "max_penalty, grace_minutes")
+    renamed: dict[Ident, Ident] = Field(
+        default_factory=dict, description="former exercise ids, each with the id it has now: a submission that "
+        "names a former id is graded as the exercise it names now (review.csv says so). Never published: "
+        "a former id may have given the answer away")
     exercises: list[Exercise]
+
+    @model_validator(mode="after")
+    def _renames_point_at_exercises(self) -> ExerciseSet:
+        ids = {e.id for e in self.exercises}
+        for old, new in self.renamed.items():
+            if old in ids:
+                raise ValueError(f"renamed: {old!r} is still an exercise id in this set; a former id cannot be reused")
+            if new not in ids:
+                raise ValueError(f"renamed: {old!r} -> {new!r}, but {new!r} is not an exercise in this set")
+        return self
 
     def get(self, exercise_id: str) -> Exercise | None:
         return next((e for e in self.exercises if e.id == exercise_id), None)
+
+    def current_id(self, exercise_id: str) -> str:
+        """The id an exercise has now (a former id is followed to its new one; anything else is returned as is)."""
+        return self.renamed.get(exercise_id, exercise_id)
 
 
 class Submission(_Strict):

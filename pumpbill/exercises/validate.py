@@ -507,10 +507,22 @@ def _set_meta(root: Path) -> tuple[list[Problem], dict[str, Any]]:
     if meta.get("late") and not meta.get("due"):
         out.append(Problem(file, "late", "a late policy needs a due date (due: with its time zone)"))
     try:
-        ExerciseSet.model_validate({**meta, "exercises": []})
+        # renamed: checked against the exercises once they are read (validate_set_with_exercises)
+        ExerciseSet.model_validate({**meta, "renamed": {}, "exercises": []})
     except ValidationError as exc:
         return validation_problems(file, exc, ExerciseSet) + out, meta
     return out, meta
+
+
+def _renamed_problems(root: Path, meta: dict[str, Any], exercises: list[Exercise]) -> list[Problem]:
+    """The set's former ids against the exercises that loaded (each must name one; none may be reused)."""
+    if not meta.get("renamed"):
+        return []
+    try:
+        ExerciseSet.model_validate({**meta, "exercises": exercises})
+    except ValidationError as exc:
+        return validation_problems(str(root / SET_FILE), exc, ExerciseSet)
+    return []
 
 
 def set_folder(path: str | Path) -> Path:
@@ -555,6 +567,8 @@ def validate_set_with_exercises(path: str | Path, *, book_dir: Path | None = REP
         exercises.append(ex)
     if not files:
         problems.append(Problem(str(root), "(folder)", "the set has no exercise files (*.yaml, *.yml)"))
+    if not any(p.file == str(root / SET_FILE) and p.severity == "error" for p in problems):
+        problems += _renamed_problems(root, meta, exercises)
     return problems, exercises, meta
 
 

@@ -507,6 +507,13 @@ def grade_all(exercise_set: ExerciseSet, entries: Sequence[Entry], rules_version
     results: list[Result] = []
     groups: dict[tuple[str, str], list[Entry]] = {}
     for e in entries:
+        now = exercise_set.current_id(e.exercise)
+        if now != e.exercise:  # handed in under a former id (the set's ``renamed``): graded as the exercise now
+            flags.append(Flag("renamed-exercise", e.trainee, now, e.source,
+                              f"the file names {e.exercise!r}, this exercise's former id; graded as {now!r}"))
+            e.exercise = now
+            if e.submission is not None:
+                e.submission = e.submission.model_copy(update={"exercise": now})
         ex = by_id.get(e.exercise)
         if e.submission is None:
             results.append(Result(e.trainee, e.exercise, "not gradable", e.reason, e.source, _text_stamp(e.stamp),
