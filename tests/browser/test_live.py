@@ -214,6 +214,18 @@ def test_snapshot_is_locked_and_labelled_until_python_runs(kind: Kind, site_url:
     visit.check()
 
 
+def test_python_starts_before_the_page_loads_its_stylesheets(site_dir) -> None:
+    """The worker is created by the first script in the <head>: an inline script after a stylesheet waits
+    for it (a quarter of a second of a cold start, benchmarks/bench_live.py)."""
+    pages = [p for p in site_dir.rglob("*.html") if "text/x-pumpbill-cell" in p.read_text(encoding="utf-8")]
+    assert len(pages) > 5
+    for page in pages:
+        head = page.read_text(encoding="utf-8").split("</head>", 1)[0]
+        start, sheet = head.find("window.__pumpbillEarly"), head.find('rel="stylesheet"')
+        assert -1 < start < sheet, page.relative_to(site_dir)
+        assert head.find("<script", 0, start) == head.rfind("<script", 0, start)  # the first script of all
+
+
 def test_keyboard_reaches_the_start_button_and_it_goes_live(site_url: str, visit, capsys) -> None:
     """The live launcher is a real button: Tab reaches it, Enter starts Python, the widget becomes live."""
     page = visit.page
