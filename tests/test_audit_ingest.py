@@ -167,6 +167,24 @@ def test_header_column_limit_is_a_clear_error(tmp_path):
         read_claims(path)
 
 
+@pytest.mark.parametrize(("header", "named"), [
+    (HEADER.replace("code", "CPT") + ",HCPCS", "'CPT' and 'HCPCS' both mean code"),
+    (HEADER + ",Units", "'units' and 'Units' both mean units"),
+    (HEADER.replace("provider_id", "Rendering NPI") + ",Provider",
+     "'Rendering NPI' and 'Provider' both mean provider_id"),
+])
+def test_two_columns_that_mean_one_are_refused_not_silently_chosen(tmp_path, header, named):
+    path = tmp_path / "two.csv"
+    path.write_text(header + "\n" + good(1) + ",x\n")
+    with pytest.raises(AuditInputError) as err:
+        read_claims(path)
+    assert str(err.value).startswith(f"{path}: columns ") and named in str(err.value)
+    cli = subprocess.run([sys.executable, "-m", "pumpbill", "audit", str(path), "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True)
+    assert cli.returncode == 2 and "Traceback" not in cli.stderr and named in cli.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_fifo_and_directory_are_refused_without_blocking(tmp_path):
     import os
 

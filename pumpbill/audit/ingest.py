@@ -384,7 +384,7 @@ def ingest_csv(con, path: str | Path, max_bytes: int) -> Ingest:
     p = Path(path)
     size = check_file(p, max_bytes)
     header, _, newline = read_header(p)
-    mapping = map_columns(header)
+    mapping = map_columns(header, str(p))
     missing = [c for c in REQUIRED if c not in mapping]
     if missing:
         shown = ", ".join(str(h) for h in header[:12]) or "(none)"

@@ -22,7 +22,7 @@ change_note               optional; any text = a documented change at that visit
 ========================  ======================================================================
 
 Headers are matched case-insensitively, with a few aliases (``ALIASES``: "DOS", "POS", "CPT",
-"NPI", "Dx"...).
+"NPI", "Dx"...). Two headers that mean one column are refused (exit status 2), never chosen between.
 
 How a file is read (``ingest`` for CSV, ``x12`` for 837P, then ``validate``; ``load`` runs them):
 every physical line is accounted for. A row is either checked (``Claims.lines``) or listed in
@@ -134,17 +134,24 @@ def _norm_header(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
 
 
-def map_columns(header: list[str]) -> dict[str, str]:
-    """Canonical column -> header in the file; the first matching header wins."""
-    by_norm: dict[str, str] = {}
-    for h in header:
-        by_norm.setdefault(_norm_header(h), h)
+def map_columns(header: list[str], source: str = "") -> dict[str, str]:
+    """Canonical column -> header in the file.
+
+    Two headers that mean one column ("CPT" and "HCPCS", or "units" twice) are refused: which of them
+    holds the billed value is the practice's knowledge, and taking one would silently leave the other's
+    values unaudited."""
+    norms = [_norm_header(h) for h in header]
     mapping: dict[str, str] = {}
     for canon in ALL_COLUMNS:
-        for spelling in (canon, *ALIASES.get(canon, ())):
-            if spelling in by_norm:
-                mapping[canon] = by_norm[spelling]
-                break
+        spellings = {canon, *ALIASES.get(canon, ())}
+        found = [h for h, n in zip(header, norms, strict=True) if n in spellings]
+        if len(found) > 1:
+            shown = " and ".join(repr(str(h)) for h in found[:4]) + (" ..." if len(found) > 4 else "")
+            each = "both" if len(found) == 2 else "all"
+            raise AuditInputError(f"{source}: columns {shown} {each} mean {canon}: keep one of them (rename or "
+                                  "remove the others) so it is clear which values are audited")
+        if found:
+            mapping[canon] = found[0]
     return mapping
 
 
