@@ -23,6 +23,13 @@ from .errors import InputError
 
 #: Subcommands defined here; anything else (or none, or --help) wires the optional ones too.
 CORE_COMMANDS = frozenset({"check", "rules", "explain", "schema"})
+#: The other commands: the module that adds each one's parser, and the function that does.
+OPTIONAL_COMMANDS: dict[str, tuple[str, str]] = {
+    "audit": ("pumpbill.audit.cli", "add_audit_parser"), "synth": ("pumpbill.audit.cli", "add_synth_parser"),
+    "grade": ("pumpbill.grading.cli", "add_grade_parser"),
+    "validate": ("pumpbill.exercises.cli", "add_validate_parser"),
+    "pack": ("pumpbill.exercises.cli", "add_pack_parser"),
+}
 #: What a folder given to ``check`` contributes: its scenario files (not its sub-folders).
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -187,15 +194,15 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
     if command in CORE_COMMANDS:
         return p
-    for module, adders in (("pumpbill.audit.cli", ("add_audit_parser", "add_synth_parser")),
-                           ("pumpbill.grading.cli", ("add_grade_parser",)),
-                           ("pumpbill.exercises.cli", ("add_validate_parser", "add_pack_parser"))):
+    # A named optional command imports its own module only (the grader's pulls in pandas, the audit's the rule
+    # registry for its help); no command, an unknown one or --help alone gets them all.
+    wanted = [OPTIONAL_COMMANDS[command]] if command in OPTIONAL_COMMANDS else list(OPTIONAL_COMMANDS.values())
+    for module, adder in wanted:
         try:
-            mod = __import__(module, fromlist=list(adders))
+            mod = __import__(module, fromlist=[adder])
         except ImportError:
             continue  # optional part not installed (e.g. pandas missing)
-        for name in adders:
-            getattr(mod, name)(sub)
+        getattr(mod, adder)(sub)
     return p
 
 

@@ -97,6 +97,7 @@ class Claims:
     lines_in_file: int | None = None  # CSV: physical lines counted from the bytes, the header included
     continuation_lines: int | None = None  # CSV: lines inside multi-line quoted records
     _frame: pd.DataFrame | None = field(default=None, repr=False)
+    _stats: dict[str, Any] | None = field(default=None, repr=False)
 
     def has(self, column: str) -> bool:
         return column in self.columns
@@ -117,7 +118,13 @@ class Claims:
         return self.rows_read - self.rows_checked
 
     def stats(self) -> dict[str, Any]:
-        """Counts for the summary, computed where the rows are (no pandas frame of the lines)."""
+        """Counts for the summary, computed where the rows are (no pandas frame of the lines); once, since the
+        checked rows never change after loading (the summary, the report and the banner all ask)."""
+        if self._stats is None:
+            self._stats = self._count()
+        return {k: list(v) if isinstance(v, list) else v for k, v in self._stats.items()}
+
+    def _count(self) -> dict[str, Any]:
         n, claims, patients, providers, first, last, synthetic = self.con.execute(
             "SELECT count(*), count(DISTINCT claim_id), count(DISTINCT patient_id), count(DISTINCT provider_id), "
             "min(day), max(day), coalesce(bool_and(starts_with(patient_id, 'SYN-')), false) FROM lines").fetchall()[0]
