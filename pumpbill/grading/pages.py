@@ -46,6 +46,7 @@ section{border-top:2px solid #ddd;margin-top:1.2rem;padding-top:.4rem}
 .graded{color:#1a6b2a}.notgradable{color:#a11}.missing{color:#595959}.superseded{color:#595959}
 .late{color:#8a4b00}
 code{background:#f4f4f4;padding:0 .2rem}
+td a code{white-space:nowrap}
 .fix{color:#333}
 .question{border-left:3px solid #ccc;padding-left:.8rem;margin:.5rem 0}
 .note{background:#f6f6f6;border:1px solid #ddd;padding:.2rem .8rem}
