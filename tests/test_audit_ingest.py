@@ -168,14 +168,17 @@ def test_header_column_limit_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.parametrize(("header", "named"), [
-    (HEADER.replace("code", "CPT") + ",HCPCS", "'CPT' and 'HCPCS' both mean code"),
-    (HEADER + ",Units", "'units' and 'Units' both mean units"),
+    (HEADER.replace("code", "CPT") + ",HCPCS", "'CPT' and 'HCPCS' both mean code: keep the one that holds what"),
+    (HEADER + ",Units", "'units' and 'Units' both mean units: combine them into one column"),
+    (HEADER.replace("modifiers", "Modifier") + ",Modifier,Modifier", "'Modifier' and 'Modifier' and 'Modifier' all "
+     "mean modifiers: combine"),
     (HEADER.replace("provider_id", "Rendering NPI") + ",Provider",
      "'Rendering NPI' and 'Provider' both mean provider_id"),
 ])
 def test_two_columns_that_mean_one_are_refused_not_silently_chosen(tmp_path, header, named):
     path = tmp_path / "two.csv"
-    path.write_text(header + "\n" + good(1) + ",x\n")
+    extra = ",x" * (header.count(",") - HEADER.count(","))
+    path.write_text(header + "\n" + good(1) + extra + "\n")
     with pytest.raises(AuditInputError) as err:
         read_claims(path)
     assert str(err.value).startswith(f"{path}: columns ") and named in str(err.value)
@@ -183,6 +186,16 @@ def test_two_columns_that_mean_one_are_refused_not_silently_chosen(tmp_path, hea
                          capture_output=True, text=True)
     assert cli.returncode == 2 and "Traceback" not in cli.stderr and named in cli.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_the_canonical_column_wins_over_another_spelling_beside_it_with_a_note(tmp_path):
+    """Exports often carry related fields (a member ID next to the patient ID): the canonical name is the
+    column, the other is ignored and the summary says so."""
+    path = tmp_path / "member.csv"
+    path.write_text(HEADER + ",Member ID\n" + good(1) + ",M-999\n" + good(2) + ",M-998\n")
+    c = read_claims(path)
+    assert c.columns["patient_id"] == "patient_id" and c.lines["patient_id"].tolist() == ["P1", "P2"]
+    assert any("'Member ID' ignored" in n for n in c.notes)
 
 
 def test_fifo_and_directory_are_refused_without_blocking(tmp_path):

@@ -100,7 +100,8 @@ def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict[st
                 "packages": list(LIVE_PACKAGES)}
         # First thing in the <head> (the meta tags come before every stylesheet): an inline script placed
         # after a stylesheet waits for it, which held the worker back about 0.25 s on a cold load.
-        context["metatags"] = (context.get("metatags") or "") + "\n<script>" + EARLY_START % json.dumps(boot).replace("<", "\\u003c") + "</script>"
+        script = EARLY_START % json.dumps(boot).replace("<", "\\u003c")  # nothing in it can close the <script>
+        context["metatags"] = f"{context.get('metatags') or ''}\n<script>{script}</script>"
     app.add_js_file("pumpbill-live.js", defer="defer", **{
         "data-pyodide": app.config.pumpbill_live_pyodide,
         "data-packages": " ".join(LIVE_PACKAGES),

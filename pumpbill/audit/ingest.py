@@ -384,7 +384,8 @@ def ingest_csv(con, path: str | Path, max_bytes: int) -> Ingest:
     p = Path(path)
     size = check_file(p, max_bytes)
     header, _, newline = read_header(p)
-    mapping = map_columns(header, str(p))
+    header_notes: list[str] = []
+    mapping = map_columns(header, str(p), header_notes)
     missing = [c for c in REQUIRED if c not in mapping]
     if missing:
         shown = ", ".join(str(h) for h in header[:12]) or "(none)"
@@ -398,7 +399,7 @@ def ingest_csv(con, path: str | Path, max_bytes: int) -> Ingest:
         fields = ", ".join(f"coalesce(c{i}, '')" for i in range(ncols))
         con.execute(f"CREATE OR REPLACE VIEW phys AS SELECT rowid + 2 AS line, concat_ws(',', {fields}) AS t "
                     "FROM pb_fast")
-        return Ingest(str(p), size, header, mapping, sc.lines - 1, [], [], lines_in_file=sc.lines)
+        return Ingest(str(p), size, header, mapping, sc.lines - 1, [], header_notes, lines_in_file=sc.lines)
     unreadable = _read_lines(con, p, sc.newline)
     if any(line == 1 for line, _ in unreadable):
         raise AuditInputError(f"{p}: the header line is unreadable ({unreadable[0][1]})")
@@ -478,7 +479,7 @@ def ingest_csv(con, path: str | Path, max_bytes: int) -> Ingest:
     if n_raw + len(problems) + continuation != sc.lines - 1:  # pragma: no cover - a bug, never the input
         raise AuditInputError(f"{p}: could not account for every line ({sc.lines - 1:,} data lines; "
                               f"{n_raw:,} read, {len(problems):,} malformed, {continuation:,} inside records)")
-    notes = []
+    notes = list(header_notes)
     if n_records:
         notes.append(f"{n_records:,} line(s) with quoted fields read by the strict parser")
     if continuation:

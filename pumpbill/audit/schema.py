@@ -22,7 +22,8 @@ change_note               optional; any text = a documented change at that visit
 ========================  ======================================================================
 
 Headers are matched case-insensitively, with a few aliases (``ALIASES``: "DOS", "POS", "CPT",
-"NPI", "Dx"...). Two headers that mean one column are refused (exit status 2), never chosen between.
+"NPI", "Dx"...). The canonical name wins over another spelling next to it (with a note); one header
+twice, or several other spellings without the canonical name, are refused (exit status 2).
 
 How a file is read (``ingest`` for CSV, ``x12`` for 837P, then ``validate``; ``load`` runs them):
 every physical line is accounted for. A row is either checked (``Claims.lines``) or listed in
@@ -141,24 +142,34 @@ def _norm_header(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
 
 
-def map_columns(header: list[str], source: str = "") -> dict[str, str]:
+def map_columns(header: list[str], source: str = "", notes: list[str] | None = None) -> dict[str, str]:
     """Canonical column -> header in the file.
 
-    Two headers that mean one column ("CPT" and "HCPCS", or "units" twice) are refused: which of them
-    holds the billed value is the practice's knowledge, and taking one would silently leave the other's
-    values unaudited."""
+    A header with the canonical name ("patient_id") is the column, and other spellings of it next to
+    it ("Member ID") are ignored with a note in ``notes``: exports often carry related fields. What is
+    refused (exit status 2) is a choice we cannot make: one header twice ("Modifier" four times), or
+    several other spellings and no canonical name ("CPT" and "HCPCS"). Taking the first would silently
+    leave the other's values unaudited."""
     norms = [_norm_header(h) for h in header]
     mapping: dict[str, str] = {}
     for canon in ALL_COLUMNS:
         spellings = {canon, *ALIASES.get(canon, ())}
-        found = [h for h, n in zip(header, norms, strict=True) if n in spellings]
-        if len(found) > 1:
-            shown = " and ".join(repr(str(h)) for h in found[:4]) + (" ..." if len(found) > 4 else "")
+        found = [(h, n) for h, n in zip(header, norms, strict=True) if n in spellings]
+        if not found:
+            continue
+        exact = [h for h, n in found if n == canon]
+        repeated = sorted({n for _, n in found if sum(1 for _, m in found if m == n) > 1})
+        if repeated or (len(found) > 1 and len(exact) != 1):
+            shown = " and ".join(repr(str(h)) for h, _ in found[:4]) + (" ..." if len(found) > 4 else "")
             each = "both" if len(found) == 2 else "all"
-            raise AuditInputError(f"{source}: columns {shown} {each} mean {canon}: keep one of them (rename or "
-                                  "remove the others) so it is clear which values are audited")
-        if found:
-            mapping[canon] = found[0]
+            fix = ("combine them into one column" if repeated else
+                   "keep the one that holds what was billed (rename or remove the others)")
+            raise AuditInputError(f"{source}: columns {shown} {each} mean {canon}: {fix}, so that it is clear "
+                                  "which values are audited")
+        mapping[canon] = exact[0] if exact else found[0][0]
+        if len(found) > 1 and notes is not None:
+            others = ", ".join(repr(str(h)) for h, n in found if h != mapping[canon])
+            notes.append(f"column {mapping[canon]!r} read as {canon}; {others} ignored (another spelling of it)")
     return mapping
 
 

@@ -98,10 +98,12 @@
   var TABLES = ".cell_output table, .widget-html-content table, .jupyter-widgets table, .pb-scroll";
   // A table can start to overflow with no resize or DOM change (a web font arriving, a theme switch):
   // watch each table's own size too.
-  // Marking is synchronous wherever it can be (mutation and resize callbacks, font events): a
-  // frame callback never runs in a tab that is not painting, and a check such as axe, or a reader's
-  // first Tab, must never find a scrolling table without its stop.
-  var sizes = window.ResizeObserver ? new ResizeObserver(function () { markScrollables(); }) : null;
+  // Marking is synchronous after a DOM change and a font event: a frame callback never runs in a tab
+  // that is not painting, and a check such as axe, or a reader's first Tab, must never find a
+  // scrolling table without its stop. After a resize it is deferred (scheduleMark): marking toggles
+  // the scroll hint, which changes the table's size inside the observer's own callback (a "ResizeObserver
+  // loop" error).
+  var sizes = window.ResizeObserver ? new ResizeObserver(function () { scheduleMark(); }) : null;
   function markScrollables() {
     document.querySelectorAll(TABLES).forEach(function (t) {
       if (sizes && !t._pbWatched) {
@@ -123,10 +125,13 @@
   function scheduleMark() {
     if (pending) return;
     pending = true;
-    window.requestAnimationFrame(function () {
+    var run = function () {
+      if (!pending) return;
       pending = false;
       markScrollables();
-    });
+    };
+    window.requestAnimationFrame(run);
+    window.setTimeout(run, 100); // the frame callback never comes in a tab that is not painting
   }
 
   letDigitCodesThrough();
