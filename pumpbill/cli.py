@@ -155,8 +155,14 @@ def _iso(text: str) -> date:
 
 
 def _command(argv: list[str]) -> str | None:
-    """The subcommand named on the command line (the top-level options take no value)."""
-    return next((a for a in argv if not a.startswith("-")), None)
+    """The subcommand named on the command line (the top-level options take no value); None when the
+    top-level help comes first (``pumpbill --help grade`` lists every command)."""
+    for a in argv:
+        if a in ("-h", "--help"):
+            return None
+        if not a.startswith("-"):
+            return a
+    return None
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

@@ -29,13 +29,16 @@ def _answer(exercise_id: str) -> dict:
     return (ex.key or derive_key(ex)).model_dump(mode="json", exclude_none=True)
 
 
-def _grade(tmp_path: Path, subs: list[dict], status: int = 0) -> Path:
+def _grade(tmp_path: Path, subs: list[dict], status: int = 0, extra: tuple[str, ...] = (),
+           files: dict[str, bytes] | None = None) -> Path:
     folder = tmp_path / "subs"
     folder.mkdir()
     for i, sub in enumerate(subs):
         (folder / f"s{i}.yaml").write_text(yaml.safe_dump(sub), encoding="utf-8")
+    for name, data in (files or {}).items():
+        (folder / name).write_bytes(data)
     out = tmp_path / "out"
-    args = ["grade", str(FOUNDATIONS), str(folder), "--out", str(out), "--no-progress", "--jobs", "1"]
+    args = ["grade", str(FOUNDATIONS), str(folder), "--out", str(out), "--no-progress", "--jobs", "1", *extra]
     assert pumpbill_main(args) == status
     return out
 
@@ -105,3 +108,42 @@ def test_a_good_rename_validates(tmp_path):
     folder = _set_with(tmp_path, {OLD: NEW})
     assert load_set(folder).current_id(OLD) == NEW
     assert not [p for p in validate_set(folder) if p.severity == "error"]
+
+
+def test_an_extension_under_a_former_id_still_applies(tmp_path):
+    ext = tmp_path / "ext.csv"
+    ext.write_text(f"trainee,exercise,extra_days\nnina,{OLD},10\nnina,f99-not-in-the-set,3\n", encoding="utf-8")
+    late = {"trainee": "nina", "exercise": NEW, "answer": _answer(NEW), "submitted_at": "2026-03-12T10:00:00Z"}
+    out = _grade(tmp_path, [late], extra=("--due", "2026-03-09T23:59:00Z", "--late-penalty-per-day", "10",
+                                          "--extensions", str(ext)))
+    row = next(r for r in _rows(out / "grades.csv") if r["exercise"] == NEW)
+    assert row["late_days"] == "0" and row["penalty"] == "0"  # without the extension: 3 days late, 3 points off
+    flags = {(r["kind"], r["exercise"]) for r in _rows(out / "review.csv")}
+    assert ("renamed-exercise", NEW) in flags and ("extension-unknown", "f99-not-in-the-set") in flags
+
+
+def test_an_unreadable_hand_in_named_with_a_former_id_is_still_attributed(tmp_path):
+    out = _grade(tmp_path, [], status=1, files={f"submission-olga-{OLD}.yaml": b"answer: [unclosed\n"})
+    rows = [r for r in _rows(out / "not_gradable.csv") if r["trainee"] == "olga"]
+    assert [r["exercise"] for r in rows] == [NEW]
+
+
+def test_an_empty_renamed_is_no_renames(tmp_path):
+    folder = _set_with(tmp_path, {})
+    (folder / "set.yaml").write_text((folder / "set.yaml").read_text(encoding="utf-8").replace("renamed: {}",
+                                     "renamed:\n  # f07-old: f07-new\n"), encoding="utf-8")
+    assert load_set(folder).renamed == {}
+    assert not [p for p in validate_set(folder) if p.severity == "error"]
+
+
+def test_a_chain_of_renames_names_the_id_now(tmp_path):
+    folder = _set_with(tmp_path, {"f08-a": "f08-b", "f08-b": NEW})
+    problems = [p for p in validate_set(folder) if p.severity == "error"]
+    assert len(problems) == 1 and f"point 'f08-a' at the id the exercise has now ('{NEW}')" in problems[0].message
+
+
+def test_a_broken_exercise_file_is_not_also_reported_as_a_missing_rename_target(tmp_path):
+    folder = _set_with(tmp_path, {OLD: NEW})
+    (folder / f"{NEW}.yaml").write_text("id: [broken\n", encoding="utf-8")
+    problems = [p for p in validate_set(folder) if p.severity == "error"]
+    assert problems and all(p.file.endswith(f"{NEW}.yaml") for p in problems)

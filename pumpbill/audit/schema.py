@@ -98,7 +98,7 @@ class Claims:
     lines_in_file: int | None = None  # CSV: physical lines counted from the bytes, the header included
     continuation_lines: int | None = None  # CSV: lines inside multi-line quoted records
     _frame: pd.DataFrame | None = field(default=None, repr=False)
-    _stats: dict[str, Any] | None = field(default=None, repr=False)
+    _stats: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     def has(self, column: str) -> bool:
         return column in self.columns

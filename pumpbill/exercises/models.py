@@ -199,7 +199,7 @@ class ExerciseSet(_Strict):
         None, description="when the set is due: an ISO date-time with its time zone, e.g. 2026-03-09T23:59:00+01:00")
     late: LatePolicy | None = Field(None, description="the late policy (needs a due date): penalty_per_day, "
                                     "max_penalty, grace_minutes")
-    renamed: dict[Ident, Ident] = Field(
+    renamed: Annotated[dict[Ident, Ident], BeforeValidator(lambda v: {} if v is None else v)] = Field(
         default_factory=dict, description="former exercise ids, each with the id it has now: a submission that "
         "names a former id is graded as the exercise it names now (review.csv says so). Never published: "
         "a former id may have given the answer away")
@@ -211,9 +211,17 @@ class ExerciseSet(_Strict):
         for old, new in self.renamed.items():
             if old in ids:
                 raise ValueError(f"renamed: {old!r} is still an exercise id in this set; a former id cannot be reused")
+            if new in self.renamed:
+                raise ValueError(f"renamed: {old!r} -> {new!r}, but {new!r} was renamed too: point {old!r} at the id "
+                                 f"the exercise has now ({self.renamed[new]!r})")
             if new not in ids:
                 raise ValueError(f"renamed: {old!r} -> {new!r}, but {new!r} is not an exercise in this set")
         return self
+
+    @property
+    def known_ids(self) -> list[str]:
+        """Every id a submission may name: the exercises' own, then their former ones."""
+        return [e.id for e in self.exercises] + list(self.renamed)
 
     def get(self, exercise_id: str) -> Exercise | None:
         return next((e for e in self.exercises if e.id == exercise_id), None)

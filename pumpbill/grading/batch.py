@@ -455,13 +455,15 @@ def identify(entries: Sequence[Entry], roster: Roster | None, exercise_set: Exer
     from someone not on the roster becomes not gradable. Returns the flags for review.csv.
 
     The entries of one file share their evidence (a hand-in holds 40 answers): decided once per file."""
-    ids = [ex.id for ex in exercise_set.exercises]
+    ids = exercise_set.known_ids  # a file name may carry a former id (the set's renamed)
     groups: dict[tuple, list[Entry]] = {}
     for e in entries:
         groups.setdefault((e.file, e.file_trainee, e.lms, bool(e.file_trainee and e.exercise)), []).append(e)
     claims = []
     for (file, file_trainee, lms, known), members in groups.items():
         hint = None if known else widget_name(Path(lms.original if lms else file.rsplit("!", 1)[-1]).name, ids)
+        if hint:
+            hint = (hint[0], exercise_set.current_id(hint[1]))
         exercise = members[0].exercise if len(members) == 1 else ""
         claims.append(Claim(members[0].source if len(members) == 1 else file, file_trainee, exercise, lms, hint))
     decisions, flags = resolve(claims, roster)

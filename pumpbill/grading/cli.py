@@ -21,6 +21,7 @@ from .. import RULES_VERSION
 from ..errors import InputError
 from .canvas import MISSING, NOT_GRADABLE
 from .deadlines import RULES as RESUBMISSION
+from .deadlines import follow_renames
 from .sources import NAMES
 
 # The reports need pandas and matplotlib (the 'reports' extra). Without them this module does not import,
@@ -143,6 +144,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     schedule = schedule_from(meta, str(Path(args.set) / "set.yaml"), due=args.due, per_day=args.late_penalty_per_day,
                              max_penalty=args.late_max_penalty, grace=args.grace_minutes, extensions=args.extensions,
                              rule=args.resubmission, as_of=datetime.now(UTC))
+    ext_flags = follow_renames(schedule, exercise_set, args.extensions or "")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(args.out, None, "--out must be a folder, and this is a file")
@@ -175,7 +177,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
                 pool.close()
                 pool = None
             flags += copied_answers(exercise_set, results)
-            ids = [ex.id for ex in exercise_set.exercises]
+            ids = exercise_set.known_ids
             extra: dict[str, list[tuple[str, str]]] = {}
             for s in skipped:
                 hint = widget_name(Path(s.name).name, ids)
@@ -185,6 +187,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
                     extra.setdefault(roster.by_id[hint[0]].key if roster and hint[0] in roster.by_id else hint[0],
                                      []).append((s.name, s.reason))
             known = {a for e in entries for a in (*e.aliases, e.trainee) if a}
+            flags += ext_flags
             for ext in schedule.extensions:
                 if ext.trainee not in known:
                     flags.append(Flag("extension-unknown", ext.trainee, ext.exercise, args.extensions or "",

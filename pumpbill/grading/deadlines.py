@@ -28,12 +28,13 @@ import io
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from ..errors import InputError
 from ..loader import parse_data, read_text
+from .review import Flag
 
 RULES = ("best", "on-time", "latest")
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -248,6 +249,27 @@ class Schedule:
         if self.due is None:
             return "no due date"
         return f"due {self.due.isoformat()}; {self.policy.describe()}; resubmission rule: {self.rule}"
+
+
+def follow_renames(schedule: Schedule, exercise_set: Any, source: str) -> list[Flag]:
+    """Point each extension at the exercise's id now. One written under a former id (the set's ``renamed``)
+    is moved to the current id, and one for an exercise the set does not have is flagged: it would
+    silently apply to nothing, and the trainee would be marked late."""
+    flags: list[Flag] = []
+    ids = {e.id for e in exercise_set.exercises}
+    for i, ext in enumerate(schedule.extensions):
+        if not ext.exercise:
+            continue
+        now = exercise_set.current_id(ext.exercise)
+        if now != ext.exercise:
+            schedule.extensions[i] = replace(ext, exercise=now)
+            flags.append(Flag("renamed-exercise", ext.trainee, now, source,
+                              f"the extension names {ext.exercise!r}, this exercise's former id; applied to {now!r}"))
+        elif now not in ids:
+            flags.append(Flag("extension-unknown", ext.trainee, ext.exercise, source,
+                              f"an extension for exercise {ext.exercise!r}, which is not in set {exercise_set.id!r}: "
+                              "it applies to nothing"))
+    return flags
 
 
 def schedule_from(set_meta: dict[str, Any], set_yaml: str, *, due: str | None = None,

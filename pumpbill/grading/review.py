@@ -25,12 +25,14 @@ KINDS: dict[str, str] = {
     "late-not-counted": "a late resubmission that did not replace the on-time one",
     "same-time": "two submissions with the same submitted_at: the tie-break decided",
     "practice-mode": "a practice-mode file, not counted while an assignment-mode one exists",
-    "renamed-exercise": "a submission names an exercise by a former id (the set's renamed): graded as the exercise now",
+    "renamed-exercise": "a submission or an extension names an exercise by a former id (the set's renamed): "
+                        "graded as, or applied to, the exercise now",
     "identical-free-text": "the same free text in the answers of several trainees",
     "identical-wrong-answers": "two trainees share the same uncommon wrong answers on several exercises",
     "skipped-file": "a file in the hand-in folders that is not a hand-in (listed, not read)",
     "unreadable": "a folder or file that could not be read",
-    "extension-unknown": "an extension for a trainee who handed in nothing",
+    "extension-unknown": "an extension that applies to nothing: for a trainee who handed in nothing, or an "
+                         "exercise not in the set",
 }
 
 COLUMNS = ["kind", "trainee", "exercise", "source", "detail"]
