@@ -113,3 +113,57 @@ def test_a_stray_quote_loses_only_its_own_line(tmp_path):
     assert c.lines["line"].tolist() == [2, 3, 5]
     assert c.malformed["line"].tolist() == [4]
     assert "broken quote" in c.malformed.loc[0, "reason"]
+
+
+def test_temporary_folders_of_killed_audits_are_swept_and_live_ones_kept(tmp_path):
+    """An audit killed before it could clean up leaves its spill folder (gigabytes at 20M lines): the next
+    audit removes it, but never a folder whose process may still run, another host's, or a fresh one."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from pumpbill.audit import load
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    host = load._host()
+
+    def folder(name: str, age: float = 3600.0) -> object:
+        path = tmp_path / name
+        path.mkdir()
+        (path / "spill.tmp").write_bytes(b"x")
+        os.utime(path, (time.time() - age, time.time() - age))
+        return path
+
+    dead = folder(f"pumpbill-audit-{gone.pid}.{host}.abcd1234")
+    live = folder(f"pumpbill-audit-{os.getpid()}.{host}.abcd1234")
+    fresh = folder(f"pumpbill-audit-{gone.pid}.{host}.efgh5678", age=5)
+    elsewhere = folder(f"pumpbill-audit-{gone.pid}.other-host.abcd1234")
+    legacy_old = folder("pumpbill-audit-k82v_zvk", age=2 * 86400)
+    legacy_new = folder("pumpbill-audit-p53dwt8b")
+    unrelated = folder("pumpbill-audit-notes")
+    assert sorted(load.sweep_stale_folders(str(tmp_path))) == sorted([str(dead), str(legacy_old)])
+    assert not dead.exists() and not legacy_old.exists()
+    assert all(p.exists() for p in (live, fresh, elsewhere, legacy_new, unrelated))
+
+
+def test_the_folder_an_audit_makes_is_one_the_sweep_recognises(tmp_path):
+    """End to end: a process that opens the audit's database and dies without cleaning up (``os._exit``
+    skips atexit, like a kill) leaves a folder that the sweep removes once it is stale."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from pumpbill.audit import load
+
+    code = ("import os; from pumpbill.audit import load; load.connect(); "
+            "print(os.listdir(os.environ['TMPDIR'])[0], flush=True); os._exit(0)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "TMPDIR": str(tmp_path)})
+    left = tmp_path / out.stdout.strip()
+    assert left.is_dir() and left.name.startswith("pumpbill-audit-")
+    assert load.sweep_stale_folders(str(tmp_path)) == []  # fresh: its process may just have started
+    os.utime(left, (time.time() - 3600, time.time() - 3600))
+    assert load.sweep_stale_folders(str(tmp_path)) == [str(left)] and not left.exists()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
+import stat
 import tempfile
+import time
 from pathlib import Path
 
 from .progress import Progress
@@ -20,15 +23,72 @@ X12_MAX_BYTES = 100 * 1024 * 1024
 ON_DISK_FROM_BYTES = 256 * 1024 * 1024
 
 
+#: The private temporary folders: ``pumpbill-audit-<pid>.<host>.<random>`` in the system's temporary folder
+#: (the host name: a container sharing the folder counts process ids of its own).
+SPILL_PREFIX = "pumpbill-audit-"
+#: A folder is only swept when it has not changed for this long (its process may just have started).
+STALE_AFTER_S = 60.0
+#: Folders named by earlier versions (no process id): swept when unchanged for a day.
+LEGACY_STALE_AFTER_S = 24 * 3600.0
+
+
+def _host() -> str:
+    import socket
+
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:64] or "host"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process: alive, and not ours to judge
+        return True
+    return True
+
+
+def sweep_stale_folders(root: str | None = None) -> list[str]:
+    """Remove the temporary folders that audits killed before they could clean up left behind (a spill of
+    a 20M-line audit can be gigabytes). Only this user's folders whose process is gone and which have not
+    changed for a minute; a folder whose process id was reused is kept (the safe side). Returns them."""
+    base = Path(root or tempfile.gettempdir())
+    removed: list[str] = []
+    try:
+        candidates = list(base.glob(f"{SPILL_PREFIX}*.*.*"))
+    except OSError:
+        return removed
+    legacy = [f for f in base.glob(f"{SPILL_PREFIX}*") if re.fullmatch(r"[a-z0-9_]{8}", f.name[len(SPILL_PREFIX):])]
+    for folder in candidates + legacy:
+        pid_text, _, rest = folder.name[len(SPILL_PREFIX):].partition(".")
+        if folder in legacy:  # an older version's name, without its process: only when a day old
+            pid, quiet = None, LEGACY_STALE_AFTER_S
+        elif pid_text.isdigit() and rest.rpartition(".")[0] == _host():
+            pid, quiet = int(pid_text), STALE_AFTER_S
+        else:
+            continue
+        try:
+            st = folder.lstat()
+        except OSError:
+            continue
+        if (not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or time.time() - st.st_mtime < quiet
+                or (pid is not None and _alive(pid))):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(str(folder))
+    return removed
+
+
 def connect(memory_limit: str | None = None, on_disk: bool = False):
     """A DuckDB connection that spills to a private temporary folder instead of running out of memory.
 
     ``on_disk``: keep the tables in a database file there too (for inputs of several GB). The folder is
-    removed when the process ends.
+    removed when the process ends, and by the next audit if the process was killed.
     """
     import duckdb
 
-    spill = tempfile.mkdtemp(prefix="pumpbill-audit-")
+    sweep_stale_folders()
+    spill = tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}.{_host()}.")
     atexit.register(shutil.rmtree, spill, ignore_errors=True)
     limit = memory_limit or os.environ.get("PUMPBILL_AUDIT_MEMORY", DEFAULT_MEMORY_LIMIT)
     con = duckdb.connect(os.path.join(spill, "audit.duckdb") if on_disk else ":memory:",
