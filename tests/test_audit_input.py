@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 
 import pytest
@@ -115,55 +116,85 @@ def test_a_stray_quote_loses_only_its_own_line(tmp_path):
     assert "broken quote" in c.malformed.loc[0, "reason"]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="the sweep uses flock (POSIX); it does nothing on Windows")
 def test_temporary_folders_of_killed_audits_are_swept_and_live_ones_kept(tmp_path):
     """An audit killed before it could clean up leaves its spill folder (gigabytes at 20M lines): the next
-    audit removes it, but never a folder whose process may still run, another host's, or a fresh one."""
+    audit removes it, but never a folder whose lock is held, one without a lock, a symbolic link, or a
+    recent folder of an earlier version."""
+    import fcntl
     import os
-    import subprocess
-    import sys
     import time
 
     from pumpbill.audit import load
 
-    gone = subprocess.Popen([sys.executable, "-c", "pass"])
-    gone.wait()
-    host = load._host()
-
-    def folder(name: str, age: float = 3600.0) -> object:
+    def folder(name: str, age: float = 3600.0, lock: bool = True):
         path = tmp_path / name
         path.mkdir()
         (path / "spill.tmp").write_bytes(b"x")
+        if lock:
+            (path / load.LOCK_NAME).write_bytes(b"")
         os.utime(path, (time.time() - age, time.time() - age))
         return path
 
-    dead = folder(f"pumpbill-audit-{gone.pid}.{host}.abcd1234")
-    live = folder(f"pumpbill-audit-{os.getpid()}.{host}.abcd1234")
-    fresh = folder(f"pumpbill-audit-{gone.pid}.{host}.efgh5678", age=5)
-    elsewhere = folder(f"pumpbill-audit-{gone.pid}.other-host.abcd1234")
-    legacy_old = folder("pumpbill-audit-k82v_zvk", age=2 * 86400)
-    legacy_new = folder("pumpbill-audit-p53dwt8b")
-    unrelated = folder("pumpbill-audit-notes")
-    assert sorted(load.sweep_stale_folders(str(tmp_path))) == sorted([str(dead), str(legacy_old)])
+    dead = folder("pumpbill-audit-123.abcd1234")
+    held = folder("pumpbill-audit-456.efgh5678")
+    no_lock = folder("pumpbill-audit-789.ijkl9012", lock=False)
+    legacy_old = folder("pumpbill-audit-k82v_zvk", age=2 * 86400, lock=False)
+    legacy_new = folder("pumpbill-audit-p53dwt8b", lock=False)
+    target = folder("not-a-spill", age=2 * 86400)
+    link = tmp_path / "pumpbill-audit-q1w2e3r4"
+    link.symlink_to(target)
+    fd = os.open(held / load.LOCK_NAME, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as its running audit holds it
+    try:
+        assert sorted(load.sweep_stale_folders(str(tmp_path))) == sorted([str(dead), str(legacy_old)])
+    finally:
+        os.close(fd)
     assert not dead.exists() and not legacy_old.exists()
-    assert all(p.exists() for p in (live, fresh, elsewhere, legacy_new, unrelated))
+    assert all(p.exists() for p in (held, no_lock, legacy_new, target, link))
+    assert (target / "spill.tmp").exists()
 
 
-def test_the_folder_an_audit_makes_is_one_the_sweep_recognises(tmp_path):
-    """End to end: a process that opens the audit's database and dies without cleaning up (``os._exit``
-    skips atexit, like a kill) leaves a folder that the sweep removes once it is stale."""
+@pytest.mark.skipif(sys.platform == "win32", reason="the sweep uses flock (POSIX); it does nothing on Windows")
+def test_a_running_audit_keeps_its_folder_and_a_killed_one_loses_it(tmp_path):
+    """End to end, across processes: the folder of an audit that is running is never swept, however long it
+    has been quiet; once that process is killed (no atexit), the next sweep removes it."""
     import os
     import subprocess
-    import sys
     import time
 
     from pumpbill.audit import load
 
-    code = ("import os; from pumpbill.audit import load; load.connect(); "
-            "print(os.listdir(os.environ['TMPDIR'])[0], flush=True); os._exit(0)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "TMPDIR": str(tmp_path)})
-    left = tmp_path / out.stdout.strip()
-    assert left.is_dir() and left.name.startswith("pumpbill-audit-")
-    assert load.sweep_stale_folders(str(tmp_path)) == []  # fresh: its process may just have started
-    os.utime(left, (time.time() - 3600, time.time() - 3600))
+    code = ("import os, time; from pumpbill.audit import load; con = load.connect(); "
+            "print(os.listdir(os.environ['TMPDIR'])[0], flush=True); time.sleep(60)")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "TMPDIR": str(tmp_path)})
+    try:
+        left = tmp_path / proc.stdout.readline().strip()
+        assert left.is_dir() and left.name.startswith(f"pumpbill-audit-{proc.pid}.")
+        os.utime(left, (time.time() - 3 * 86400, time.time() - 3 * 86400))
+        assert load.sweep_stale_folders(str(tmp_path)) == [] and left.is_dir()
+    finally:
+        proc.kill()
+        proc.wait()
+    assert left.is_dir()  # killed: nothing cleaned up
     assert load.sweep_stale_folders(str(tmp_path)) == [str(left)] and not left.exists()
+
+
+def test_the_folder_goes_with_its_connection(tmp_path, monkeypatch):
+    """A session that audits many files keeps neither their temporary folders nor their lock files open."""
+    import gc
+    import os
+    import tempfile
+
+    from pumpbill.audit import load
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    con = load.connect()
+    (folder,) = tmp_path.iterdir()
+    assert con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0] == str(folder)
+    if os.name != "nt":
+        assert (folder / load.LOCK_NAME).is_file()
+    del con
+    gc.collect()
+    assert not folder.exists()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import atexit
 import os
 import re
 import shutil
 import stat
 import tempfile
 import time
+import weakref
 from pathlib import Path
 
 from .progress import Progress
@@ -23,59 +23,89 @@ X12_MAX_BYTES = 100 * 1024 * 1024
 ON_DISK_FROM_BYTES = 256 * 1024 * 1024
 
 
-#: The private temporary folders: ``pumpbill-audit-<pid>.<host>.<random>`` in the system's temporary folder
-#: (the host name: a container sharing the folder counts process ids of its own).
+#: The private temporary folders: ``pumpbill-audit-<pid>.<random>`` in the system's temporary folder. Each
+#: holds LOCK_NAME, locked (``flock``) by its process for as long as it lives: the kernel drops the lock when
+#: the process dies however it dies, in whatever process-id space, so a lock we can take means the folder is
+#: left over. The process id in the name is for people only.
 SPILL_PREFIX = "pumpbill-audit-"
-#: A folder is only swept when it has not changed for this long (its process may just have started).
-STALE_AFTER_S = 60.0
-#: Folders named by earlier versions (no process id): swept when unchanged for a day.
+LOCK_NAME = ".pumpbill-audit.lock"
+#: Folders of earlier versions (``mkdtemp``'s 8 random characters, no lock): swept when unchanged for a day.
 LEGACY_STALE_AFTER_S = 24 * 3600.0
 
 
-def _host() -> str:
-    import socket
+def _hold_lock(folder: str) -> int | None:
+    """Lock the folder's lock file while its connection lives; returns the open file. The file is locked
+    before it appears under its name (a rename), so a sweep can never take the lock of a folder that is
+    being set up. None on Windows (no ``flock``: nothing is swept there)."""
+    if os.name == "nt":
+        return None
+    import fcntl
 
-    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:64] or "host"
+    tmp = os.path.join(folder, f"{LOCK_NAME}.{os.getpid()}")
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.rename(tmp, os.path.join(folder, LOCK_NAME))
+    return fd
 
 
-def _alive(pid: int) -> bool:
+def _release(folder: str, lock: int | None) -> None:
+    """Remove the folder, then let go of its lock (the connection is gone, or the process is ending)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    if lock is not None:
+        os.close(lock)
+
+
+def _left_over(folder: Path) -> int | None:
+    """The folder's lock, taken, when its process is gone (the caller closes it once the folder is removed);
+    None when it is held (its audit runs) or there is no lock file (not ours to judge)."""
+    import fcntl
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # e.g. another user's process: alive, and not ours to judge
-        return True
-    return True
+        fd = os.open(folder / LOCK_NAME, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def sweep_stale_folders(root: str | None = None) -> list[str]:
-    """Remove the temporary folders that audits killed before they could clean up left behind (a spill of
-    a 20M-line audit can be gigabytes). Only this user's folders whose process is gone and which have not
-    changed for a minute; a folder whose process id was reused is kept (the safe side). Returns them."""
-    base = Path(root or tempfile.gettempdir())
+    """Remove the temporary folders left behind by audits killed before they could clean up (a spill of a
+    20M-line audit can be gigabytes): this user's folders whose lock no process holds, and folders of
+    earlier versions unchanged for a day. Never a symbolic link, another user's folder, or one in use.
+    Does nothing on Windows (no ``flock``). Returns the folders removed; never raises."""
     removed: list[str] = []
+    if os.name == "nt":
+        return removed
+    base = Path(root or tempfile.gettempdir())
     try:
-        candidates = list(base.glob(f"{SPILL_PREFIX}*.*.*"))
+        candidates = sorted(base.glob(f"{SPILL_PREFIX}*"))
     except OSError:
         return removed
-    legacy = [f for f in base.glob(f"{SPILL_PREFIX}*") if re.fullmatch(r"[a-z0-9_]{8}", f.name[len(SPILL_PREFIX):])]
-    for folder in candidates + legacy:
-        pid_text, _, rest = folder.name[len(SPILL_PREFIX):].partition(".")
-        if folder in legacy:  # an older version's name, without its process: only when a day old
-            pid, quiet = None, LEGACY_STALE_AFTER_S
-        elif pid_text.isdigit() and rest.rpartition(".")[0] == _host():
-            pid, quiet = int(pid_text), STALE_AFTER_S
-        else:
-            continue
+    for folder in candidates:
+        lock = None
         try:
             st = folder.lstat()
-        except OSError:
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+                continue
+            legacy = re.fullmatch(r"[a-z0-9_]{8}", folder.name[len(SPILL_PREFIX):]) is not None
+            if legacy and not (folder / LOCK_NAME).exists():
+                if time.time() - st.st_mtime < LEGACY_STALE_AFTER_S:
+                    continue
+            else:
+                lock = _left_over(folder)
+                if lock is None:
+                    continue
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(str(folder))
+        except (OSError, ValueError):
             continue
-        if (not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or time.time() - st.st_mtime < quiet
-                or (pid is not None and _alive(pid))):
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
-        removed.append(str(folder))
+        finally:
+            if lock is not None:
+                os.close(lock)
     return removed
 
 
@@ -83,17 +113,26 @@ def connect(memory_limit: str | None = None, on_disk: bool = False):
     """A DuckDB connection that spills to a private temporary folder instead of running out of memory.
 
     ``on_disk``: keep the tables in a database file there too (for inputs of several GB). The folder is
-    removed when the process ends, and by the next audit if the process was killed.
+    removed when the connection is collected or the process ends, and by the next audit if the process
+    was killed.
     """
     import duckdb
 
     sweep_stale_folders()
-    spill = tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}.{_host()}.")
-    atexit.register(shutil.rmtree, spill, ignore_errors=True)
-    limit = memory_limit or os.environ.get("PUMPBILL_AUDIT_MEMORY", DEFAULT_MEMORY_LIMIT)
-    con = duckdb.connect(os.path.join(spill, "audit.duckdb") if on_disk else ":memory:",
-                         config={"memory_limit": limit, "temp_directory": spill,
-                                 "preserve_insertion_order": True})
+    spill = tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}.")
+    lock = None
+    try:
+        lock = _hold_lock(spill)
+        limit = memory_limit or os.environ.get("PUMPBILL_AUDIT_MEMORY", DEFAULT_MEMORY_LIMIT)
+        con = duckdb.connect(os.path.join(spill, "audit.duckdb") if on_disk else ":memory:",
+                             config={"memory_limit": limit, "temp_directory": spill,
+                                     "preserve_insertion_order": True})
+    except BaseException:
+        _release(spill, lock)
+        raise
+    # The folder goes with the connection (or at exit, whichever comes first): a long session that audits
+    # many files keeps neither their folders nor their open lock files.
+    weakref.finalize(con, _release, spill, lock)
     con.execute("SET enable_progress_bar = false")
     return con
 
