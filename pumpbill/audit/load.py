@@ -24,9 +24,9 @@ ON_DISK_FROM_BYTES = 256 * 1024 * 1024
 
 
 #: The private temporary folders: ``pumpbill-audit-<pid>.<random>`` in the system's temporary folder. Each
-#: holds LOCK_NAME, locked (``flock``) by its process for as long as it lives: the kernel drops the lock when
-#: the process dies however it dies, in whatever process-id space, so a lock we can take means the folder is
-#: left over. The process id in the name is for people only.
+#: holds LOCK_NAME, locked (``flock``) for as long as its connection lives: the kernel drops the lock when the
+#: process dies however it dies, in whatever process-id space, so a lock we can take means the folder is left
+#: over. The process id in the name is for people only.
 SPILL_PREFIX = "pumpbill-audit-"
 LOCK_NAME = ".pumpbill-audit.lock"
 #: Folders of earlier versions (``mkdtemp``'s 8 random characters, no lock): swept when unchanged for a day.
