@@ -101,6 +101,11 @@ def test_units_that_are_not_a_plain_whole_number_are_reported(tmp_path, units):
                                           ("date_of_service", "٢٠٢٦-03-02"), ("diagnoses", "Z4٥.1"),
                                           ("modifiers", "２5")])
 def test_non_ascii_digits_are_not_digits(tmp_path, field, value):
+    assert_value_reported(tmp_path, field, value)
+
+
+def assert_value_reported(tmp_path, field: str, value: str) -> None:
+    """A file of two good lines whose second has ``value`` in ``field``: that line (3) is reported, naming it."""
     cols = HEADER.split(",")
     row = good(2).split(",")
     row[cols.index(field)] = value
@@ -294,11 +299,7 @@ def test_a_path_with_glob_characters_reads_that_file_only(tmp_path):
 
 @pytest.mark.parametrize("field, value", [("code", "ſ9328"), ("modifiers", "ſa"), ("diagnoses", "ı10")])
 def test_letters_that_upper_case_into_ascii_are_not_codes(tmp_path, field, value):
-    cols = HEADER.split(",")
-    row = good(2).split(",")
-    row[cols.index(field)] = value
-    c, got = audit_lines(tmp_path, (good(1) + "\n" + ",".join(row) + "\n").encode())
-    assert c.lines["line"].tolist() == [2] and value in got[3]
+    assert_value_reported(tmp_path, field, value)
 
 
 def test_an_over_long_last_line_without_a_line_end_is_reported(tmp_path):

@@ -63,8 +63,9 @@ class DuckDBEngine:
         return [d[0] for d in cur.description], cur.fetchall()
 
     def arrow(self, sql: str) -> pa.Table:
-        self.con.execute("SELECT 1").fetchall()  # finish any earlier statement's result on this connection
-        return self.con.sql(sql).to_arrow_table()
+        from .load import arrow  # the one place that finishes an earlier result before fetching
+
+        return arrow(self.con, sql)
 
 
 class SparkEngine:

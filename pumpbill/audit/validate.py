@@ -137,8 +137,7 @@ def validate(con, present: set[str]) -> None:
     # value has a space at either end (nearly no export has), and trim only then. Only spaces: a tab is
     # kept, so "\t=1+1" stays what it was and is neutralised as a whole when written to a CSV.
     texts = [c for c in (*_ID_COLUMNS, "payer") if c in present or c in _ID_COLUMNS]
-    padded = " OR ".join(f"starts_with(r.{c}, {ch}) OR ends_with(r.{c}, {ch})" for c in texts
-                         for ch in ("' '",))
+    padded = " OR ".join(f"starts_with(r.{c}, ' ') OR ends_with(r.{c}, ' ')" for c in texts)
     trim = con.execute(f"SELECT count(*) FROM raw r WHERE {padded}").fetchall()[0][0] > 0
 
     def text(c: str) -> str:
